@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import os
+import resource
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
+
+from dma_publish.errors import ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -31,3 +42,289 @@ class Publication:
     def latest_year(self) -> int:
         """The most recent assessment year: what pages lead with."""
         return self.years[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Load -> validate -> score -> aggregate
+
+GENERATED_DIRS = ("organisations", "regions", "icbs", "trusts", "domains", "downloads")
+GENERATED_FILES = (
+    "index.md",
+    "national.md",
+    "comparability.md",
+    "data-dictionary.md",
+    "revisions.md",
+    "assets/js",
+)
+
+
+@dataclass
+class StageLog:
+    """Wall time and peak memory of each stage, for the build summary and the benchmark."""
+
+    stages: list[tuple[str, float, int]] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time a stage; record the process's peak resident memory after it (bytes)."""
+        start = time.perf_counter()
+        yield
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        self.stages.append((name, time.perf_counter() - start, peak))
+
+    def format(self) -> str:
+        """One line per stage: seconds and peak memory."""
+        return "\n".join(
+            f"  {name:<12} {secs:7.2f} s   peak {peak / 2**20:7.0f} MiB"
+            for name, secs, peak in self.stages
+        )
+
+
+def input_files(data_dir: Path) -> list[Path]:
+    """Every input file the build reads, in a stable order (what the inputs' hash covers)."""
+    files = [
+        p
+        for sub in ("methodology", "reference", "returns")
+        for p in sorted((data_dir / sub).glob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    ]
+    for name in ("release.yaml", "publication-policy.yaml"):
+        if (data_dir / name).is_file():
+            files.append(data_dir / name)
+    return files
+
+
+def hash_inputs(data_dir: Path) -> str:
+    """sha256 over the inputs' relative paths and bytes: the provenance shown on every page."""
+    digest = hashlib.sha256()
+    for path in input_files(data_dir):
+        digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def assemble(data_dir: Path, log: StageLog | None = None) -> Publication:
+    """Read and check every input, validate the returns, score and benchmark them."""
+    from dma_publish import __version__
+    from dma_publish.aggregate import benchmark
+    from dma_publish.methodology import load_methodologies, methodology_frames
+    from dma_publish.reference import load_reference
+    from dma_publish.release import load_release
+    from dma_publish.returns import read_returns
+    from dma_publish.score import score_returns
+    from dma_publish.validate import validate_returns
+
+    log = log if log is not None else StageLog()
+    data_dir = Path(data_dir)
+    with log.stage("load"):
+        release = load_release(data_dir / "release.yaml")
+        frames = methodology_frames(load_methodologies(data_dir / "methodology"))
+        reference = load_reference(data_dir / "reference")
+        returns = read_returns(sorted((data_dir / "returns").glob("*.csv")))
+        inputs_hash = hash_inputs(data_dir)
+    with log.stage("validate"):
+        validated = validate_returns(returns, frames, reference)
+    with log.stage("score"):
+        scores = score_returns(validated.answers, frames, reference)
+    with log.stage("aggregate"):
+        benchmarks = benchmark(scores, reference)
+    return Publication(
+        release=release,
+        reference=reference,
+        methodology=frames,
+        validated=validated,
+        scores=scores,
+        benchmarks=benchmarks,
+        inputs_hash=inputs_hash,
+        generator_version=__version__,
+        is_demo=bool(reference.is_demo),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Publish: data files, charts, pages, then mkdocs into a temporary folder swapped in at the end
+
+
+def clean_generated(docs_dir: Path) -> None:
+    """Remove generated pages and files from docs_dir, keeping the hand-written ones."""
+    for name in GENERATED_DIRS + GENERATED_FILES:
+        path = docs_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def mkdocs_build(
+    config_file: Path, site_dir: Path, extra: dict[str, Any], docs_dir: Path | None = None
+) -> None:
+    """Run `mkdocs build --strict` with release provenance added to `extra`, into site_dir."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    with open(config_file, encoding="utf-8") as fh:
+        base_extra = (yaml.safe_load(fh) or {}).get("extra") or {}
+    config = load_config(
+        config_file=str(config_file),
+        site_dir=str(site_dir),
+        strict=True,
+        extra={**base_extra, **extra},
+        **({"docs_dir": str(docs_dir)} if docs_dir is not None else {}),
+    )
+    build(config)  # strict: any warning raises mkdocs.exceptions.Abort
+
+
+def swap_in(new_site: Path, site_dir: Path) -> None:
+    """Replace site_dir by new_site so a failed build never leaves a half-written site."""
+    old = site_dir.with_name(site_dir.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if site_dir.exists():
+        site_dir.rename(old)
+    new_site.rename(site_dir)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+HAND_WRITTEN = ("overrides", "assets", "about")
+
+
+def prepare_docs(docs_dir: Path, source_docs: Path) -> None:
+    """Empty docs_dir of generated files; when it is not site_src itself, copy the hand-written
+    parts there (tests and benchmarks build in a scratch folder, never in the repository)."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    clean_generated(docs_dir)
+    if docs_dir.resolve() != source_docs.resolve():
+        for name in HAND_WRITTEN:
+            src = source_docs / name
+            if src.exists():
+                shutil.copytree(src, docs_dir / name, dirs_exist_ok=True)
+
+
+def clean_all(root: Path) -> list[Path]:
+    """Remove every generated file and folder; return what was removed."""
+    removed = []
+    for path in (root / "site", root / ".site.building", root / "reports", root / "build"):
+        if path.exists():
+            shutil.rmtree(path)
+            removed.append(path)
+    docs = root / "site_src"
+    for name in GENERATED_DIRS + GENERATED_FILES:
+        if (docs / name).exists():
+            removed.append(docs / name)
+    clean_generated(docs)
+    for path in sorted((root / "charts").glob("*")):
+        if path.name != "README.md":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed.append(path)
+    return removed
+
+
+def write_validation_report(issues: pd.DataFrame, path: Path) -> None:
+    """Write the validation report CSV (UTF-8, one row per problem, in file and line order)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    issues.to_csv(path, index=False, lineterminator="\n")
+
+
+def format_inputs(pub: Publication) -> str:
+    """Counts of what was read, for the terminal."""
+    m, ref, v = pub.methodology, pub.reference, pub.validated
+    orgs = ref.organisations
+    lines = [
+        f"release {pub.release.version} ({pub.release.status}), inputs sha256 {pub.inputs_hash[:12]}",
+        f"methodology: years {', '.join(str(y) for y in sorted(m.domains['year'].unique()))}; "
+        f"{len(m.domains)} domain-years, {len(m.questions)} question-years, "
+        f"{len(m.elements)} element-years",
+        f"reference: {int((orgs['org_type'] == 'trust').sum())} trusts, "
+        f"{int((orgs['org_type'] == 'icb').sum())} ICBs, {len(ref.regions)} regions"
+        + (" (fictional demonstration data)" if pub.is_demo else ""),
+        f"returns: {v.reconciliation['rows_read']} answer rows in "
+        f"{v.reconciliation['returns_read']} returns",
+    ]
+    return "\n".join(lines)
+
+
+def format_reconciliation(rec: dict[str, int]) -> str:
+    """The reconciliation, as the build prints it."""
+    return (
+        f"reconciliation: answer rows read {rec['rows_read']} = scored {rec['rows_scored']}"
+        f" + rejected {rec['rows_rejected']}; returns read {rec['returns_read']}"
+        f" = scored {rec['returns_scored']} + rejected {rec['returns_rejected']}"
+    )
+
+
+def run_build(
+    data_dir: Path,
+    site_dir: Path,
+    report_path: Path,
+    strict: bool,
+    check_only: bool,
+    echo: Any = print,
+    docs_dir: Path | None = None,
+    log: StageLog | None = None,
+) -> Publication:
+    """The whole build: assemble, report, and (unless check_only) publish into site_dir."""
+    from dma_publish.validate import check_reconciliation, format_summary
+
+    log = log if log is not None else StageLog()
+    pub = assemble(data_dir, log)
+    echo(format_inputs(pub))
+    write_validation_report(pub.validated.issues, report_path)
+    echo(format_summary(pub.validated))
+    echo(f"validation report: {report_path}")
+    check_reconciliation(pub.validated)
+    echo(format_reconciliation(pub.validated.reconciliation))
+    n_errors = int((pub.validated.issues["severity"] == "error").sum())
+    if strict and n_errors:
+        raise ValidationFailed(f"{n_errors} validation errors (--strict); see {report_path}")
+    if not check_only:
+        publish(pub, site_dir=site_dir, docs_dir=docs_dir, log=log)
+        echo(f"published {site_dir}")
+    echo("stages:\n" + log.format())
+    return pub
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def publish(
+    pub: Publication,
+    site_dir: Path,
+    docs_dir: Path | None = None,
+    log: StageLog | None = None,
+    root: Path = ROOT,
+) -> None:
+    """Write the data files, charts and pages, build the site, and swap it into site_dir."""
+    from dma_publish import charts, opendata, pages
+
+    log = log if log is not None else StageLog()
+    source_docs = root / "site_src"
+    docs_dir = Path(docs_dir) if docs_dir is not None else source_docs
+    site_dir = Path(site_dir)
+    staging = site_dir.with_name(f".{site_dir.name}.building")
+    if staging.exists():
+        shutil.rmtree(staging)  # left by a build that was killed
+    prepare_docs(docs_dir, source_docs)
+    with log.stage("data files"):
+        downloads = opendata.write_open_data(pub, docs_dir / "downloads")
+    with log.stage("charts"):
+        chart_set = charts.build_all(pub)
+        charts.write_chart_assets(docs_dir)
+        static = charts.write_static_charts(
+            chart_set, [root / "charts", docs_dir / "downloads" / "charts"]
+        )
+    with log.stage("pages"):
+        pages.write_pages(
+            pub, docs_dir, downloads=downloads, charts=chart_set, static_charts=static
+        )
+    extra = {
+        "demo": pub.is_demo,
+        "release_version": str(pub.release.version),
+        "release_status": str(pub.release.status),
+        "inputs_hash": pub.inputs_hash,
+        "generator_version": pub.generator_version,
+    }
+    with log.stage("mkdocs"):
+        mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir)
+    swap_in(staging, site_dir)

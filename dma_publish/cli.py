@@ -1,0 +1,125 @@
+"""The command line: a thin layer over the pipeline's functions."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from dma_publish import __version__
+from dma_publish.errors import InputError, ValidationFailed
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setup_logging(verbose: bool) -> None:
+    """Show MkDocs' warnings (they fail a strict build) and, with --verbose, its progress."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    mk = logging.getLogger("mkdocs")
+    mk.handlers[:] = [handler]
+    mk.setLevel(logging.INFO if verbose else logging.WARNING)
+    mk.propagate = False
+
+
+@click.group()
+@click.version_option(__version__, prog_name="dma-publish")
+def cli() -> None:
+    """Score NHS Digital Maturity Assessment returns and publish them as a static website."""
+
+
+@cli.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT / "data",
+    show_default="data/",
+    help="Inputs: methodology/, reference/, returns/, release.yaml, publication-policy.yaml.",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT / "site",
+    show_default="site/",
+    help="Where the finished website goes (replaced only when the build succeeds).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=ROOT / "reports" / "validation-report.csv",
+    show_default="reports/validation-report.csv",
+    help="Where the validation report (one row per problem found in the returns) is written.",
+)
+@click.option("--strict", is_flag=True, help="Exit non-zero (3) if any return has an error.")
+@click.option("--check-only", is_flag=True, help="Validate, score and report; publish nothing.")
+@click.option("--verbose", is_flag=True, help="Show MkDocs' progress messages.")
+def build(
+    data_dir: Path,
+    site_dir: Path,
+    report_path: Path,
+    strict: bool,
+    check_only: bool,
+    verbose: bool,
+) -> None:
+    """Validate and score the returns, then publish the site, data files and charts."""
+    from dma_publish.pipeline import run_build
+
+    _setup_logging(verbose)
+    try:
+        run_build(
+            data_dir=data_dir,
+            site_dir=site_dir,
+            report_path=report_path,
+            strict=strict,
+            check_only=check_only,
+            echo=click.echo,
+        )
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(InputError.exit_code)
+    except ValidationFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ValidationFailed.exit_code)
+
+
+@cli.command("demo-data")
+@click.option("--seed", type=int, default=2025, show_default=True, help="Random seed.")
+@click.option(
+    "--scale",
+    type=click.IntRange(1, 100),
+    default=1,
+    show_default=True,
+    help="Multiplies the number of trusts and ICBs (1: 205 trusts, 42 ICBs).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Data folder to write: reference/ and returns/ (methodology and release copied).",
+)
+def demo_data(seed: int, scale: int, out_dir: Path) -> None:
+    """Write a fictional, deterministic demo dataset (reference and returns) for testing."""
+    from dma_publish.demo import write_demo_data
+
+    write_demo_data(out_dir, seed=seed, scale=scale)
+    click.echo(f"wrote demo data (seed {seed}, scale {scale}) to {out_dir}")
+
+
+@cli.command()
+def clean() -> None:
+    """Remove everything the build generates: site/, generated pages, charts/, reports/."""
+    from dma_publish.pipeline import clean_all
+
+    for path in clean_all(ROOT):
+        click.echo(f"removed {path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="dma-publish")
