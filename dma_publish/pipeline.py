@@ -32,6 +32,8 @@ class Publication:
     inputs_hash: str  # sha256 over every input file, hex
     generator_version: str
     is_demo: bool
+    policy: Any = None  # dma_publish.policy.Policy, set by the suppression stage
+    next_level: pd.DataFrame | None = None  # unmet elements of the next level (suppress stage)
 
     @property
     def years(self) -> list[int]:
@@ -103,11 +105,13 @@ def hash_inputs(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def assemble(data_dir: Path, log: StageLog | None = None) -> Publication:
-    """Read and check every input, validate the returns, score and benchmark them."""
+def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = True) -> Publication:
+    """Read and check every input, validate the returns, score and benchmark them, then apply
+    the publication policy (apply_policy=False gives the unsuppressed tables, for checks)."""
     from dma_publish import __version__
     from dma_publish.aggregate import benchmark
     from dma_publish.methodology import load_methodologies, methodology_frames
+    from dma_publish.policy import load_policy
     from dma_publish.reference import load_reference
     from dma_publish.release import load_release
     from dma_publish.returns import read_returns
@@ -120,6 +124,7 @@ def assemble(data_dir: Path, log: StageLog | None = None) -> Publication:
         release = load_release(data_dir / "release.yaml")
         frames = methodology_frames(load_methodologies(data_dir / "methodology"))
         reference = load_reference(data_dir / "reference")
+        policy = load_policy(data_dir / "publication-policy.yaml", frames.domains)
         returns = read_returns(sorted((data_dir / "returns").glob("*.csv")))
         inputs_hash = hash_inputs(data_dir)
     with log.stage("validate"):
@@ -128,7 +133,7 @@ def assemble(data_dir: Path, log: StageLog | None = None) -> Publication:
         scores = score_returns(validated.answers, frames, reference)
     with log.stage("aggregate"):
         benchmarks = benchmark(scores, reference)
-    return Publication(
+    pub = Publication(
         release=release,
         reference=reference,
         methodology=frames,
@@ -139,6 +144,12 @@ def assemble(data_dir: Path, log: StageLog | None = None) -> Publication:
         generator_version=__version__,
         is_demo=bool(reference.is_demo),
     )
+    if not apply_policy:
+        return pub
+    from dma_publish.suppress import suppress
+
+    with log.stage("suppress"):
+        return suppress(pub, policy)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,149 @@
+"""The publication policy: the finest level at which each domain's scores are published.
+
+`data/publication-policy.yaml` says, for each domain (or whole pillar), the finest level at which
+its scores are published (organisation, ICB system, region or national), whether the scoring
+elements an organisation has not met may be shown, and the smallest number of organisations an
+aggregate may describe. Example::
+
+    minimum_group_size: 5
+    default: {finest_level: organisation, show_unmet_elements: true}
+    rules:
+      - domains: [sc_cyber_network_security]
+        finest_level: region
+        show_unmet_elements: false
+        reason: Organisation-level detail would tell an attacker where a trust is weak.
+
+A rule names `domains` or `pillars` (or both); a later rule overrides an earlier one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dma_publish.errors import InputError
+
+Level = Literal["organisation", "icb_system", "region", "national"]
+LEVEL_RANK = {"organisation": 0, "icb_system": 1, "region": 2, "national": 3}
+# The level each benchmark peer group describes.
+PEER_GROUP_LEVEL = {
+    "icb_system": "icb_system",
+    "region": "region",
+    "region_care_setting": "region",
+    "care_setting": "national",
+    "national": "national",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Treatment(_Strict):
+    """How one domain's scores are published."""
+
+    finest_level: Level = "organisation"
+    show_unmet_elements: bool = True
+
+
+class Rule(Treatment):
+    """A treatment applied to named domains and/or whole pillars, with the reason for it."""
+
+    domains: list[str] = Field(default_factory=list)
+    pillars: list[str] = Field(default_factory=list)
+    reason: str = Field(min_length=1)
+
+
+class PolicyFile(_Strict):
+    """The policy document as written."""
+
+    minimum_group_size: int = Field(default=5, ge=1)
+    default: Treatment = Field(default_factory=Treatment)
+    rules: list[Rule] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy resolved against the methodology: one treatment per domain and year."""
+
+    minimum_group_size: int
+    domains: pd.DataFrame  # year, domain_id, pillar_id, finest_level, show_unmet_elements, reason
+    source: PolicyFile
+
+    def withheld_domains(self) -> pd.DataFrame:
+        """Domain-years not published at organisation level."""
+        return self.domains[self.domains["finest_level"] != "organisation"]
+
+
+def _location(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def read_policy(path: Path) -> PolicyFile:
+    """Read and schema-check the policy file; errors name the file and the path in it."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(
+            path, "(file)", "publication policy file not found", "missing_file"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"byte {exc.start}", "file is not UTF-8", "not_utf8") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(document)"
+        raise InputError(path, where, f"not valid YAML: {exc}", "yaml_syntax") from exc
+    try:
+        return PolicyFile.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(path, _location(err["loc"]), err["msg"], "policy_schema") from exc
+
+
+def resolve_policy(
+    policy: PolicyFile, domains: pd.DataFrame, path: Path | str = "policy"
+) -> Policy:
+    """Give every domain-year its treatment; a rule naming an unknown domain or pillar is an error."""
+    known_domains = set(domains["domain_id"])
+    known_pillars = set(domains["pillar_id"])
+    table = domains[["year", "domain_id", "pillar_id"]].copy()
+    table["finest_level"] = policy.default.finest_level
+    table["show_unmet_elements"] = policy.default.show_unmet_elements
+    table["reason"] = ""
+    for i, rule in enumerate(policy.rules):
+        if not rule.domains and not rule.pillars:
+            raise InputError(
+                path, f"rules[{i}]", "a rule must name domains or pillars", "policy_rule"
+            )
+        for j, dom in enumerate(rule.domains):
+            if dom not in known_domains:
+                raise InputError(
+                    path, f"rules[{i}].domains[{j}]", f"unknown domain {dom!r}", "policy_rule"
+                )
+        for j, pil in enumerate(rule.pillars):
+            if pil not in known_pillars:
+                raise InputError(
+                    path, f"rules[{i}].pillars[{j}]", f"unknown pillar {pil!r}", "policy_rule"
+                )
+        hit = table["domain_id"].isin(rule.domains) | table["pillar_id"].isin(rule.pillars)
+        table.loc[hit, "finest_level"] = rule.finest_level
+        table.loc[hit, "show_unmet_elements"] = rule.show_unmet_elements
+        table.loc[hit, "reason"] = rule.reason
+    # An organisation's unmet elements reveal its score: never show them for a withheld domain.
+    table.loc[table["finest_level"] != "organisation", "show_unmet_elements"] = False
+    table = table.sort_values(["year", "domain_id"]).reset_index(drop=True)
+    return Policy(minimum_group_size=policy.minimum_group_size, domains=table, source=policy)
+
+
+def load_policy(path: Path, domains: pd.DataFrame) -> Policy:
+    """Read, check and resolve the publication policy against the methodology's domains."""
+    return resolve_policy(read_policy(path), domains, path)

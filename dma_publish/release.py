@@ -1,0 +1,92 @@
+"""Release metadata (``data/release.yaml``): the version, status and revision log of a publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dma_publish.errors import InputError
+
+VERSION_PATTERN = r"^\d{4}\.\d+\.\d+$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+
+
+class Revision(BaseModel):
+    """One entry in the revision log: which version, when, and what changed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str = Field(pattern=VERSION_PATTERN)
+    date: dt.date
+    note: str = Field(min_length=1)
+
+
+class Release(BaseModel):
+    """What is being published: version, dates, status, scope, who publishes it, and its history."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str = Field(pattern=VERSION_PATTERN)
+    release_date: dt.date
+    status: Literal["provisional", "final"]
+    reporting_period: str = Field(min_length=1)
+    years: tuple[int, ...] = Field(min_length=1)
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    contact: str = Field(pattern=EMAIL_PATTERN)
+    licence: str = Field(min_length=1)
+    revisions: tuple[Revision, ...] = Field(min_length=1)
+
+    @field_validator("years")
+    @classmethod
+    def _years_ascending(cls, years: tuple[int, ...]) -> tuple[int, ...]:
+        """Years must be distinct and ascending, so 'previous year' is unambiguous."""
+        if list(years) != sorted(set(years)):
+            raise ValueError("years must be distinct and in ascending order")
+        return years
+
+    @model_validator(mode="after")
+    def _revisions_consistent(self) -> Release:
+        """The log runs oldest first, versions never repeat, and it ends with this release."""
+        versions = [r.version for r in self.revisions]
+        if len(set(versions)) != len(versions):
+            raise ValueError("revisions: a version is listed twice")
+        dates = [r.date for r in self.revisions]
+        if dates != sorted(dates):
+            raise ValueError("revisions: must be in date order, oldest first")
+        latest = self.revisions[-1]
+        if latest.version != self.version or latest.date != self.release_date:
+            raise ValueError(
+                f"revisions: the last entry must be this release ({self.version}, {self.release_date})"
+            )
+        return self
+
+    @property
+    def latest_year(self) -> int:
+        """The most recent assessment year this release covers."""
+        return self.years[-1]
+
+
+def load_release(path: str | Path) -> Release:
+    """Read and validate release.yaml, raising InputError that names the field at fault."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "file", "file not found", "file_missing")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "file", "not UTF-8", "not_utf8") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(str(path), "document", f"not valid YAML: {exc}", "invalid_yaml") from exc
+    if not isinstance(data, dict):
+        raise InputError(str(path), "document", "expected a mapping of release fields", "invalid_release")
+    try:
+        return Release.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]) or "document"
+        raise InputError(str(path), location, first["msg"], "invalid_release") from exc
