@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def measure_one(scale: int) -> dict:
     """Build the demo data at this scale in a scratch folder and measure it (child process)."""
-    sys.path.insert(0, str(ROOT))
     from dma_publish.demo import write_demo_data
+
     from dma_publish.pipeline import StageLog, mkdocs_build, run_build
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
