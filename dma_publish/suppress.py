@@ -49,7 +49,7 @@ def suppress_domain_scores(domain_scores: pd.DataFrame, treatment: pd.DataFrame)
     df = df.merge(touched, on=pillar_key, how="left")
     out = domain_scores.copy()
     out["score"] = out["score"].astype("Int64")
-    hit = df["_hit"].fillna(False).astype(bool).to_numpy()
+    hit = df["_hit"].notna().to_numpy()
     out["is_suppressed"] = hit
     out.loc[hit, "score"] = pd.NA
     return out
@@ -65,7 +65,7 @@ def suppress_like_for_like(
     suppressed = domain_scores[domain_scores["is_suppressed"]][key].drop_duplicates()
     flagged = out.merge(suppressed.assign(_sup=True), on=key, how="left")["_sup"]
     differs = out["lfl_n_scores"].notna() & (out["lfl_n_scores"] != out["n_scores"])
-    hit = flagged.fillna(False).astype(bool).to_numpy() & differs.to_numpy()
+    hit = flagged.notna().to_numpy() & differs.to_numpy()
     out["lfl_is_suppressed"] = hit
     for col in ("lfl_score", "lfl_previous_score", "lfl_n_scores"):
         out.loc[hit, col] = np.nan

@@ -1,0 +1,215 @@
+"""The publication policy and the suppression stage, on small hand-built tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dma_publish.errors import InputError
+from dma_publish.policy import PolicyFile, read_policy, resolve_policy
+from dma_publish.suppress import (
+    next_level_elements,
+    suppress_benchmarks,
+    suppress_domain_scores,
+    suppress_like_for_like,
+)
+
+DOMAINS = pd.DataFrame(
+    {
+        "year": [2025] * 4,
+        "domain_id": ["cyber", "gov", "strategy", "wifi"],
+        "pillar_id": ["safe_practice", "safe_practice", "well_led", "ensure_smart_foundations"],
+    }
+)
+WITHHOLD_CYBER = {
+    "minimum_group_size": 5,
+    "rules": [
+        {
+            "domains": ["cyber"],
+            "finest_level": "region",
+            "show_unmet_elements": True,
+            "reason": "Tells an attacker where a trust is weak.",
+        }
+    ],
+}
+
+
+def _treatment(doc=WITHHOLD_CYBER) -> pd.DataFrame:
+    policy = resolve_policy(PolicyFile.model_validate(doc), DOMAINS)
+    defs = DOMAINS.assign(score_id=DOMAINS["domain_id"])[["year", "domain_id", "score_id"]]
+    return defs.merge(policy.domains, on=["year", "domain_id"])
+
+
+def _domain_scores() -> pd.DataFrame:
+    rows = [
+        ("A", "cyber", "safe_practice", 5),
+        ("A", "gov", "safe_practice", 2),
+        ("A", "strategy", "well_led", 3),
+        ("B", "strategy", "well_led", 4),
+        ("B", "wifi", "ensure_smart_foundations", 1),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "year": 2025,
+                "org_code": o,
+                "care_setting": "acute",
+                "score_id": d,
+                "domain_id": d,
+                "pillar_id": p,
+                "score": s,
+            }
+            for o, d, p, s in rows
+        ]
+    )
+
+
+def test_policy_resolves_rules_and_never_shows_unmet_elements_of_withheld_domains():
+    policy = resolve_policy(PolicyFile.model_validate(WITHHOLD_CYBER), DOMAINS)
+    row = policy.domains.set_index("domain_id").loc["cyber"]
+    assert row["finest_level"] == "region"
+    assert not row["show_unmet_elements"]  # the rule said True; a withheld score forbids it
+    assert set(policy.withheld_domains()["domain_id"]) == {"cyber"}
+
+
+def test_policy_rule_by_pillar_covers_every_domain_of_the_pillar():
+    doc = {"rules": [{"pillars": ["safe_practice"], "finest_level": "national", "reason": "r"}]}
+    policy = resolve_policy(PolicyFile.model_validate(doc), DOMAINS)
+    assert set(policy.withheld_domains()["domain_id"]) == {"cyber", "gov"}
+
+
+def test_policy_naming_an_unknown_domain_is_an_error_with_its_path():
+    doc = {"rules": [{"domains": ["cyber", "nope"], "finest_level": "region", "reason": "r"}]}
+    with pytest.raises(InputError) as exc:
+        resolve_policy(PolicyFile.model_validate(doc), DOMAINS, "policy.yaml")
+    assert exc.value.location == "rules[0].domains[1]"
+    assert "nope" in exc.value.message
+
+
+def test_policy_file_schema_errors_name_file_and_path(tmp_path):
+    path = tmp_path / "publication-policy.yaml"
+    path.write_text("rules:\n  - domains: [cyber]\n    finest_level: street\n    reason: r\n")
+    with pytest.raises(InputError) as exc:
+        read_policy(path)
+    assert exc.value.file == str(path)
+    assert exc.value.location == "rules[0].finest_level"
+
+
+def test_withheld_domain_and_the_rest_of_its_pillar_are_suppressed_for_that_organisation():
+    out = suppress_domain_scores(_domain_scores(), _treatment())
+    hidden = out[out["is_suppressed"]]
+    assert set(zip(hidden["org_code"], hidden["score_id"], strict=True)) == {
+        ("A", "cyber"),
+        ("A", "gov"),
+    }
+    assert hidden["score"].isna().all()
+    shown = out[~out["is_suppressed"]]
+    assert shown["score"].tolist() == [3, 4, 1]
+    assert str(out["score"].dtype) == "Int64"  # integers stay integers
+
+
+def test_like_for_like_over_a_different_domain_set_is_withheld_where_a_pillar_has_withheld_scores():
+    domain_scores = suppress_domain_scores(_domain_scores(), _treatment())
+    pillar = pd.DataFrame(
+        {
+            "year": [2025, 2025],
+            "org_code": ["A", "A"],
+            "care_setting": ["acute", "acute"],
+            "pillar_id": ["safe_practice", "well_led"],
+            "score": [3.5, 3.0],
+            "n_scores": [2, 1],
+            "lfl_previous_year": [2024, 2024],
+            "lfl_score": [2.0, 3.0],
+            "lfl_previous_score": [2.0, 2.0],
+            "lfl_n_scores": [1, 1],
+        }
+    )
+    out = suppress_like_for_like(pillar, domain_scores)
+    assert out["lfl_is_suppressed"].tolist() == [True, False]
+    assert np.isnan(out.loc[0, "lfl_score"]) and out.loc[1, "lfl_score"] == 3.0
+    assert out.loc[0, "score"] == 3.5  # the pillar score itself is published
+
+
+def _bench_row(kind, code, setting, n, measure_type="domain", measure_id="cyber"):
+    return {
+        "year": 2025,
+        "survey": "secondary_care",
+        "peer_group_type": kind,
+        "peer_group_code": code,
+        "care_setting": setting,
+        "measure_type": measure_type,
+        "measure_id": measure_id,
+        "n_orgs": n,
+        "mean": 3.0,
+        "median": 3.0,
+        "q1": 2.0,
+        "q3": 4.0,
+        "min": 1.0,
+        "max": 5.0,
+        **{f"n_level_{i}": (n if i == 3 else 0) for i in range(1, 6)},
+    }
+
+
+ORGS = pd.DataFrame(
+    {"org_code": ["Q1", "Q2"], "org_type": ["icb", "icb"], "region_code": ["R1", "R1"]}
+)
+
+
+def _bench(measure_id="cyber", measure_type="domain") -> pd.DataFrame:
+    rows = [
+        ("national", "ENG", "all", 20),
+        ("care_setting", "acute", "acute", 17),
+        ("care_setting", "ambulance", "ambulance", 3),
+        ("region", "R1", "all", 20),
+        ("region_care_setting", "R1:acute", "acute", 17),
+        ("region_care_setting", "R1:ambulance", "ambulance", 3),
+        ("icb_system", "Q1", "all", 12),
+        ("icb_system", "Q2", "all", 8),
+    ]
+    return pd.DataFrame(
+        [_bench_row(*r, measure_type=measure_type, measure_id=measure_id) for r in rows]
+    )
+
+
+def test_aggregates_finer_than_the_policy_or_too_small_are_suppressed_and_so_is_their_complement():
+    out = suppress_benchmarks(_bench(), _treatment(), ORGS, 5).set_index("peer_group_code")
+    # icb_system is finer than the domain's finest level (region): withheld
+    assert out.loc["Q1", "is_suppressed"] and out.loc["Q2", "is_suppressed"]
+    # ambulance groups describe 3 organisations (< 5): withheld; acute is then the whole minus
+    # the rest, so it is withheld too
+    for code in ("ambulance", "R1:ambulance", "acute", "R1:acute"):
+        assert out.loc[code, "is_suppressed"], code
+        assert np.isnan(out.loc[code, "mean"]) and pd.isna(out.loc[code, "n_level_3"])
+    # national and regional aggregates of the withheld domain are still published
+    assert not out.loc["ENG", "is_suppressed"] and out.loc["ENG", "mean"] == 3.0
+    assert not out.loc["R1", "is_suppressed"]
+    assert out.loc["ENG", "n_orgs"] == 20  # counts of organisations are never withheld
+
+
+def test_pillar_aggregates_are_published_at_icb_system_level_when_large_enough():
+    out = suppress_benchmarks(_bench("safe_practice", "pillar"), _treatment(), ORGS, 5)
+    out = out.set_index("peer_group_code")
+    assert not out.loc["Q1", "is_suppressed"] and not out.loc["Q2", "is_suppressed"]
+
+
+def test_next_level_lists_only_unmet_elements_of_the_next_level_where_allowed():
+    scores = suppress_domain_scores(_domain_scores(), _treatment())
+    elements = pd.DataFrame(
+        [
+            # A strategy scored 3: level-4 element E4b unmet, a level-5 element unmet too
+            ("A", "strategy", "E4a", 4, True),
+            ("A", "strategy", "E4b", 4, False),
+            ("A", "strategy", "E5a", 5, False),
+            # A cyber is withheld: its unmet elements never appear
+            ("A", "cyber", "C3", 3, False),
+            # B wifi scored 1: level-2 element unmet
+            ("B", "wifi", "W2", 2, False),
+        ],
+        columns=["org_code", "score_id", "element_id", "level", "is_met"],
+    ).assign(year=2025, care_setting="acute")
+    out = next_level_elements(scores, elements, _treatment())
+    assert list(zip(out["org_code"], out["element_id"], out["next_level"], strict=True)) == [
+        ("A", "E4b", 4),
+        ("B", "W2", 2),
+    ]
