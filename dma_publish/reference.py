@@ -132,14 +132,32 @@ def _organisation(path: Path, row: _Row, region_codes: set[str], seen: set[str])
     name = _required(path, row, "org_name")
     org_type = _required(path, row, "org_type").lower()
     if org_type not in ORG_TYPES:
-        raise _error(path, row, "org_type", f"unknown organisation type {org_type!r}; expected trust or icb", "unknown_org_type")
+        raise _error(
+            path,
+            row,
+            "org_type",
+            f"unknown organisation type {org_type!r}; expected trust or icb",
+            "unknown_org_type",
+        )
     care_settings = _care_settings(path, row, org_type)
     icb_code = _code(path, row, "icb_code")
     if org_type == "icb" and icb_code != code:
-        raise _error(path, row, "icb_code", f"an ICB's icb_code must be its own code {code}", "icb_code_mismatch")
+        raise _error(
+            path,
+            row,
+            "icb_code",
+            f"an ICB's icb_code must be its own code {code}",
+            "icb_code_mismatch",
+        )
     region_code = _code(path, row, "region_code")
     if region_code not in region_codes:
-        raise _error(path, row, "region_code", f"unknown region {region_code!r}: not in {REGIONS_FILE}", "unknown_region")
+        raise _error(
+            path,
+            row,
+            "region_code",
+            f"unknown region {region_code!r}: not in {REGIONS_FILE}",
+            "unknown_region",
+        )
     ons = _ons_code(path, row, required=org_type == "icb")
     if org_type == "trust" and ons is not None:
         raise _error(path, row, "ons_code", "only ICBs carry an ONS code", "unexpected_value")
@@ -160,14 +178,28 @@ def _care_settings(path: Path, row: _Row, org_type: str) -> tuple[str, ...]:
     settings = tuple(s.lower() for s in split_list(_required(path, row, "care_settings")))
     if org_type == "icb":
         if settings != (ICB_CARE_SETTING,):
-            raise _error(path, row, "care_settings", "an ICB's care_settings must be 'icb'", "unknown_care_setting")
+            raise _error(
+                path,
+                row,
+                "care_settings",
+                "an ICB's care_settings must be 'icb'",
+                "unknown_care_setting",
+            )
         return settings
     for setting in settings:
         if setting not in TRUST_CARE_SETTINGS:
             allowed = ", ".join(TRUST_CARE_SETTINGS)
-            raise _error(path, row, "care_settings", f"unknown care setting {setting!r}; expected one of {allowed}", "unknown_care_setting")
+            raise _error(
+                path,
+                row,
+                "care_settings",
+                f"unknown care setting {setting!r}; expected one of {allowed}",
+                "unknown_care_setting",
+            )
     if len(set(settings)) != len(settings):
-        raise _error(path, row, "care_settings", "a care setting is listed twice", "duplicate_care_setting")
+        raise _error(
+            path, row, "care_settings", "a care setting is listed twice", "duplicate_care_setting"
+        )
     return tuple(sorted(settings, key=TRUST_CARE_SETTINGS.index))
 
 
@@ -176,9 +208,21 @@ def _predecessors(path: Path, row: _Row, code: str) -> tuple[str, ...]:
     codes = tuple(normalise_code(c) for c in split_list(row.values["predecessor_codes"]))
     for predecessor in codes:
         if not CODE_PATTERN.match(predecessor):
-            raise _error(path, row, "predecessor_codes", f"malformed code {predecessor!r}; expected 3-5 letters or digits", "malformed_code")
+            raise _error(
+                path,
+                row,
+                "predecessor_codes",
+                f"malformed code {predecessor!r}; expected 3-5 letters or digits",
+                "malformed_code",
+            )
         if predecessor == code:
-            raise _error(path, row, "predecessor_codes", "an organisation cannot be its own predecessor", "invalid_predecessor")
+            raise _error(
+                path,
+                row,
+                "predecessor_codes",
+                "an organisation cannot be its own predecessor",
+                "invalid_predecessor",
+            )
     return codes
 
 
@@ -186,7 +230,13 @@ def _check_unique_name(path: Path, row: _Row, name: str, seen: dict[str, int]) -
     """Refuse two organisations with the same name: people find organisations by name."""
     key = name.casefold()
     if key in seen:
-        raise _error(path, row, "org_name", f"duplicate name {name!r} (first on line {seen[key]})", "duplicate_name")
+        raise _error(
+            path,
+            row,
+            "org_name",
+            f"duplicate name {name!r} (first on line {seen[key]})",
+            "duplicate_name",
+        )
     seen[key] = row.line
 
 
@@ -197,14 +247,23 @@ def _check_parents(path: Path, records: list[dict], lines: dict[str, int]) -> No
         location = f"line {lines[record['org_code']]}"
         icb = record["icb_code"]
         if icb not in icb_regions:
-            raise InputError(str(path), f"{location}, column icb_code", f"ICB {icb!r} of {record['org_code']} is not an ICB in this file", "unknown_icb")
+            raise InputError(
+                str(path),
+                f"{location}, column icb_code",
+                f"ICB {icb!r} of {record['org_code']} is not an ICB in this file",
+                "unknown_icb",
+            )
         if icb_regions[icb] != record["region_code"]:
             message = f"region {record['region_code']} differs from its ICB {icb}'s region {icb_regions[icb]}"
-            raise InputError(str(path), f"{location}, column region_code", message, "region_mismatch")
+            raise InputError(
+                str(path), f"{location}, column region_code", message, "region_mismatch"
+            )
         reused = [c for c in record["predecessor_codes"] if c in lines]
         if reused:
             message = f"predecessor {reused[0]} is a current organisation"
-            raise InputError(str(path), f"{location}, column predecessor_codes", message, "invalid_predecessor")
+            raise InputError(
+                str(path), f"{location}, column predecessor_codes", message, "invalid_predecessor"
+            )
 
 
 # --- metadata --------------------------------------------------------------------------------
@@ -218,7 +277,12 @@ def _load_metadata(path: Path) -> tuple[bool, str]:
     except yaml.YAMLError as exc:
         raise InputError(str(path), "document", f"not valid YAML: {exc}", "invalid_yaml") from exc
     if not isinstance(data, dict):
-        raise InputError(str(path), "document", "expected a mapping with is_demo and description", "invalid_metadata")
+        raise InputError(
+            str(path),
+            "document",
+            "expected a mapping with is_demo and description",
+            "invalid_metadata",
+        )
     is_demo = data.get("is_demo")
     if not isinstance(is_demo, bool):
         raise InputError(str(path), "is_demo", "is_demo must be true or false", "invalid_metadata")
@@ -240,7 +304,9 @@ def _read_text(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(str(path), f"line {line}", f"not UTF-8 (byte {raw[exc.start]:#04x})", "not_utf8") from exc
+        raise InputError(
+            str(path), f"line {line}", f"not UTF-8 (byte {raw[exc.start]:#04x})", "not_utf8"
+        ) from exc
 
 
 def _read_rows(path: Path, columns: tuple[str, ...]) -> Iterator[_Row]:
@@ -269,12 +335,27 @@ def _check_header(path: Path, header: list[str], columns: tuple[str, ...]) -> No
     """Name the first missing, unknown or repeated column."""
     for name in header:
         if name not in columns:
-            raise InputError(str(path), f"line 1, column {name}", f"unknown column {name!r}; expected {', '.join(columns)}", "unknown_column")
+            raise InputError(
+                str(path),
+                f"line 1, column {name}",
+                f"unknown column {name!r}; expected {', '.join(columns)}",
+                "unknown_column",
+            )
         if header.count(name) > 1:
-            raise InputError(str(path), f"line 1, column {name}", f"column {name!r} appears twice", "duplicate_column")
+            raise InputError(
+                str(path),
+                f"line 1, column {name}",
+                f"column {name!r} appears twice",
+                "duplicate_column",
+            )
     missing = [c for c in columns if c not in header]
     if missing:
-        raise InputError(str(path), f"line 1, column {missing[0]}", f"missing column {missing[0]!r}", "missing_column")
+        raise InputError(
+            str(path),
+            f"line 1, column {missing[0]}",
+            f"missing column {missing[0]!r}",
+            "missing_column",
+        )
 
 
 def _error(path: Path, row: _Row, column: str, message: str, rule: str) -> InputError:
@@ -294,7 +375,13 @@ def _code(path: Path, row: _Row, column: str, seen: set[str] | None = None) -> s
     """Return a normalised, well-formed code; when ``seen`` is given, refuse repeats."""
     code = normalise_code(_required(path, row, column))
     if not CODE_PATTERN.match(code):
-        raise _error(path, row, column, f"malformed code {code!r}; expected 3-5 letters or digits", "malformed_code")
+        raise _error(
+            path,
+            row,
+            column,
+            f"malformed code {code!r}; expected 3-5 letters or digits",
+            "malformed_code",
+        )
     if seen is not None:
         if code in seen:
             raise _error(path, row, column, f"duplicate code {code!r}", "duplicate_code")
@@ -310,5 +397,11 @@ def _ons_code(path: Path, row: _Row, *, required: bool) -> str | None:
             raise _error(path, row, "ons_code", "ons_code is empty", "missing_value")
         return None
     if not ONS_CODE_PATTERN.match(value):
-        raise _error(path, row, "ons_code", f"malformed ONS code {value!r}; expected E and 8 digits", "malformed_code")
+        raise _error(
+            path,
+            row,
+            "ons_code",
+            f"malformed ONS code {value!r}; expected E and 8 digits",
+            "malformed_code",
+        )
     return value

@@ -83,7 +83,9 @@ def load_release(path: str | Path) -> Release:
     except yaml.YAMLError as exc:
         raise InputError(str(path), "document", f"not valid YAML: {exc}", "invalid_yaml") from exc
     if not isinstance(data, dict):
-        raise InputError(str(path), "document", "expected a mapping of release fields", "invalid_release")
+        raise InputError(
+            str(path), "document", "expected a mapping of release fields", "invalid_release"
+        )
     try:
         return Release.model_validate(data)
     except ValidationError as exc:

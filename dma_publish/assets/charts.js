@@ -1,0 +1,54 @@
+/* Render every chart on the page from the Vega-Lite spec embedded beside it.
+   Works over HTTP with Material's instant navigation (document$) and from file:// (DOMContentLoaded).
+   Needs window.vegaEmbed from vega-bundle.js; makes no network request. */
+(function () {
+  "use strict";
+
+  var OPTIONS = { actions: false, renderer: "svg", tooltip: true };
+
+  function renderChart(figure) {
+    var view = figure.querySelector(".dma-chart__view");
+    var source = figure.querySelector('script.dma-chart__spec[type="application/json"]');
+    if (!view || !source || view.getAttribute("data-rendered")) {
+      return;
+    }
+    var spec;
+    try {
+      spec = JSON.parse(source.textContent);
+    } catch (err) {
+      view.setAttribute("data-rendered", "error");
+      return;
+    }
+    view.setAttribute("data-rendered", "pending");
+    window.vegaEmbed(view, spec, OPTIONS).then(
+      function () {
+        view.setAttribute("data-rendered", "done");
+      },
+      function (err) {
+        view.setAttribute("data-rendered", "error");
+        if (window.console) {
+          window.console.error("chart " + figure.id + ": " + err);
+        }
+      }
+    );
+  }
+
+  function renderAll() {
+    if (typeof window.vegaEmbed !== "function") {
+      return;
+    }
+    var figures = document.querySelectorAll("figure.dma-chart");
+    for (var i = 0; i < figures.length; i++) {
+      renderChart(figures[i]);
+    }
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(renderAll);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", renderAll);
+  } else {
+    renderAll();
+  }
+})();

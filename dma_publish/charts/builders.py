@@ -1,0 +1,834 @@
+"""One builder per chart type: data from the Publication in, a Chart (spec, words, table) out.
+
+Rows are in the framework's pillar order, then by name or code; nothing is ordered by score
+(the assessment is "not a league table").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from dma_publish.charts.data import Lookup, Record, fmt, is_missing, lookup, r2
+from dma_publish.charts.style import (
+    NHS_BLUE,
+    STATS,
+    VERMILION,
+    Records,
+    Series,
+    fill,
+)
+
+THIS_ORG = Series("This organisation", NHS_BLUE, "circle")
+MEMBER = Series("Member trust return", VERMILION, "circle")
+ICB_OWN = Series("ICB's own survey", NHS_BLUE, "diamond")
+REGION_ORG = Series("Organisation in the region", VERMILION, "circle")
+REGION_MEDIAN = Series("Region median", NHS_BLUE, "diamond")
+SPREAD_KEY = (
+    "Each row: the thin line runs from the lowest to the highest score of {peers}, the grey bar "
+    "covers their middle half (lower to upper quartile), and the black tick is their median."
+)
+PILLAR_AXIS = "Score (1 to 5)"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready to publish: its Vega-Lite spec and the words and table that stand for it."""
+
+    chart_id: str
+    kind: str
+    scope: tuple
+    title: str
+    description: str  # one or two sentences: what the chart shows (the chart's aria-label)
+    summary: str  # one line computed from the data shown: what it says
+    key: str  # how to read the marks, in words
+    spec: dict[str, Any]
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]  # display text; the first column heads each row
+    table_caption: str
+    is_static: bool = False  # national, region and ICB charts are also published as SVG
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The chart's data as displayed, one row per table row."""
+        return pd.DataFrame(list(self.rows), columns=list(self.columns))
+
+
+@dataclass
+class ChartSet:
+    """Every chart of a publication, by id and by scope (what a page asks for)."""
+
+    charts: dict[str, Chart] = field(default_factory=dict)
+    by_scope: dict[tuple, list[Chart]] = field(default_factory=dict)
+
+    def add(self, chart: Chart) -> None:
+        """Add a chart; ids are unique."""
+        if chart.chart_id in self.charts:
+            raise ValueError(f"duplicate chart id {chart.chart_id}")
+        self.charts[chart.chart_id] = chart
+        self.by_scope.setdefault(chart.scope, []).append(chart)
+
+    def get(self, *scope: Any) -> list[Chart]:
+        """Charts for a scope: ("national", year), ("org", code, setting, year),
+        ("icb", code, year), ("region", code, year) or ("domain", score_id)."""
+        return list(self.by_scope.get(tuple(scope), []))
+
+    def __iter__(self) -> Iterator[Chart]:
+        return iter(self.charts.values())
+
+    def __len__(self) -> int:
+        return len(self.charts)
+
+
+def chart_id(*parts: Any) -> str:
+    """A stable, HTML-safe id: lower case letters, digits and hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", "-".join(str(p) for p in parts).lower()).strip("-")
+
+
+def _timed(kind: str) -> Callable:
+    """Count and time a builder in STATS (the 1 ms per chart budget)."""
+
+    def wrap(func: Callable[..., Chart]) -> Callable[..., Chart]:
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Chart:
+            start = time.perf_counter()
+            chart = func(*args, **kwargs)
+            STATS.seconds += time.perf_counter() - start
+            STATS.n_charts += 1
+            STATS.by_kind[kind] = STATS.by_kind.get(kind, 0) + 1
+            return chart
+
+        return inner
+
+    return wrap
+
+
+def _row(i: int, label: str, stats: Record | None = None, **extra: Any) -> Record:
+    """One row of a row chart: sort key, label and the peers' spread (None where unknown)."""
+    stats = stats or {}
+    rec = {
+        "row": f"{i:03d}",
+        "label": label,
+        "is_heading": False,
+        "value_text": "",
+        "note": "",
+        **{k: r2(stats.get(k)) for k in ("min", "q1", "median", "q3", "max")},
+    }
+    rec.update(extra)
+    return rec
+
+
+def _point(row: str, series: Series, value: Any, name: str) -> Record:
+    """One point of a row chart."""
+    return {"row": row, "series": series.name, "value": r2(value), "name": name}
+
+
+def _at_or_above(pairs: list[tuple[Any, Any]]) -> tuple[int, int]:
+    """How many (value, median) pairs, both known, have value >= median as displayed."""
+    known = [(r2(v), r2(m)) for v, m in pairs if not (is_missing(v) or is_missing(m))]
+    return sum(v >= m for v, m in known), len(known)
+
+
+def _plural(n: int, word: str) -> str:
+    """'1 pillar', '3 pillars'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _org(lk: Lookup, org_code: str) -> Record:
+    """The organisation's reference row; a clear error for an unknown code."""
+    try:
+        return lk.orgs[org_code]
+    except KeyError:
+        raise KeyError(f"unknown organisation {org_code!r}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisation profile
+
+
+@_timed("org_pillars")
+def org_pillar_profile(pub: Any, org_code: str, care_setting: str, year: int) -> Chart:
+    """An organisation's pillar scores against its peers' spread and median (a spine chart)."""
+    lk = lookup(pub)
+    org = _org(lk, org_code)
+    scores = {
+        r["pillar_id"]: r["score"] for r in lk.pillar_scores.get((year, org_code, care_setting), [])
+    }
+    peers = lk.peer_stats(year, care_setting, "pillar")
+    peer_words = lk.peers_label(care_setting)
+    rows, points, table, pairs = [], [], [], []
+    for i, pillar in enumerate(lk.pillars):
+        pid, name = pillar["pillar_id"], pillar["pillar_name"]
+        score, stats = scores.get(pid), peers.get(pid, {})
+        row = _row(i, name, stats, value_text=f"{fmt(score)} (median {fmt(stats.get('median'))})")
+        if is_missing(score):
+            row["note"], row["value_text"] = "No score", ""
+        else:
+            points.append(_point(row["row"], THIS_ORG, score, org["org_name"]))
+        rows.append(row)
+        pairs.append((score, stats.get("median")))
+        table.append(
+            (name, fmt(score), *(fmt(stats.get(k)) for k in ("median", "q1", "q3", "min", "max")))
+        )
+    above, known = _at_or_above(pairs)
+    setting = lk.setting_name(care_setting).lower()
+    return Chart(
+        chart_id=chart_id("org", org_code, care_setting, year, "pillars"),
+        kind="org_pillars",
+        scope=("org", org_code, care_setting, year),
+        title=f"Pillar scores against {peer_words}, {year}",
+        description=(
+            f"Dot plot of {org['org_name']}'s {setting} pillar scores for {year}, each shown "
+            f"against the lowest, middle half, median and highest scores of {peer_words}."
+        ),
+        summary=f"{above} of {known} pillars at or above the median for {peer_words}.",
+        key="The blue dot is this organisation's score. " + SPREAD_KEY.format(peers=peer_words),
+        spec=fill(
+            "rows",
+            {"rows": rows, "points": points},
+            f"{org['org_name']}: pillar scores against {peer_words}, {year}.",
+            (THIS_ORG,),
+            PILLAR_AXIS,
+        ),
+        columns=(
+            "Pillar",
+            "This organisation",
+            "Median",
+            "Lower quartile",
+            "Upper quartile",
+            "Lowest",
+            "Highest",
+        ),
+        rows=tuple(table),
+        table_caption=f"{org['org_name']}, {setting}, {year}: pillar scores and those of {peer_words}",
+    )
+
+
+@_timed("org_domains")
+def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) -> Chart:
+    """An organisation's domain scores against its peers' median, grouped by pillar."""
+    lk = lookup(pub)
+    org = _org(lk, org_code)
+    names = {d["score_id"]: d["score_name"] for d in lk.score_defs.get(year, [])}
+    mine = lk.domain_scores.get((year, org_code, care_setting), [])
+    peers = lk.peer_stats(year, care_setting, "domain")
+    peer_words = lk.peers_label(care_setting)
+    rows, points, table, pairs = [], [], [], []
+    for pillar in lk.pillars:
+        these = sorted(
+            (r for r in mine if r["pillar_id"] == pillar["pillar_id"]),
+            key=lambda r: (names.get(r["score_id"], r["score_id"]), r["score_id"]),
+        )
+        if not these:
+            continue
+        rows.append(_row(len(rows), pillar["pillar_name"], is_heading=True))
+        for rec in these:
+            name, stats, score = (
+                names.get(rec["score_id"], rec["score_id"]),
+                peers.get(rec["score_id"], {}),
+                rec["score"],
+            )
+            shown = "[c]" if is_missing(score) else str(int(score))
+            row = _row(
+                len(rows), name, stats, value_text=f"{shown} (median {fmt(stats.get('median'))})"
+            )
+            if is_missing(score):
+                row["note"] = "Score withheld under the publication policy [c]"
+            else:
+                points.append(_point(row["row"], THIS_ORG, score, org["org_name"]))
+            rows.append(row)
+            pairs.append((score, stats.get("median")))
+            table.append(
+                (
+                    name,
+                    pillar["pillar_name"],
+                    shown,
+                    fmt(stats.get("median")),
+                    fmt(stats.get("q1")),
+                    fmt(stats.get("q3")),
+                )
+            )
+    above, known = _at_or_above(pairs)
+    withheld = sum(is_missing(r["score"]) for r in mine)
+    summary = f"{above} of {known} domain scores at or above the median for {peer_words}"
+    summary += f"; {withheld} withheld." if withheld else "."
+    setting = lk.setting_name(care_setting).lower()
+    return Chart(
+        chart_id=chart_id("org", org_code, care_setting, year, "domains"),
+        kind="org_domains",
+        scope=("org", org_code, care_setting, year),
+        title=f"Domain scores against {peer_words}, {year}",
+        description=(
+            f"Dot plot of {org['org_name']}'s {setting} domain scores (whole levels 1 to 5) for "
+            f"{year}, grouped by pillar, each against the median of {peer_words}."
+        ),
+        summary=summary,
+        key="The blue dot is this organisation's level. " + SPREAD_KEY.format(peers=peer_words),
+        spec=fill(
+            "rows",
+            {"rows": rows, "points": points},
+            f"{org['org_name']}: domain scores against {peer_words}, {year}.",
+            (THIS_ORG,),
+            "Level (1 to 5)",
+        ),
+        columns=(
+            "Domain",
+            "Pillar",
+            "This organisation",
+            "Median",
+            "Lower quartile",
+            "Upper quartile",
+        ),
+        rows=tuple(table),
+        table_caption=f"{org['org_name']}, {setting}, {year}: domain scores and the median of {peer_words}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Like-for-like change
+
+
+def previous_year(pub: Any, year: int) -> int | None:
+    """The year a year's like-for-like change is measured from (per the methodology)."""
+    comp = pub.methodology.comparability
+    prev = comp.loc[comp["year"] == year, "previous_year"]
+    return int(prev.iloc[0]) if len(prev) else None
+
+
+def _not_comparable_reason(lk: Lookup, year: int, prev: int, pillar_id: str) -> str:
+    """Why a pillar has no like-for-like score: its domains' comparability notes."""
+    notes = sorted(
+        (r["domain_id"], r["status"], r["reason"])
+        for (y, _), r in lk.comparability.items()
+        if y == year
+        and r["status"] != "comparable"
+        and _domain_pillar(lk, year, prev, r["domain_id"]) == pillar_id
+    )
+    if not notes:
+        return f"Not comparable: no domain of this pillar was scored in both {prev} and {year}"
+    return f"Not comparable: {notes[0][2]}".rstrip(".")
+
+
+def _domain_pillar(lk: Lookup, year: int, prev: int, domain_id: str) -> str | None:
+    """The pillar a domain belongs to in year (or, if discontinued, in the previous year)."""
+    for y in (year, prev):
+        for d in lk.score_defs.get(y, []):
+            if d["domain_id"] == domain_id:
+                return d["pillar_id"]
+    return None
+
+
+def _lfl_row(
+    lk: Lookup, i: int, pillar: Record, rec: Record | None, years: tuple[int, int, str]
+) -> tuple[Record, list[Record], tuple]:
+    """One pillar's like-for-like row: a line between the two years, or a note saying why not."""
+    prev, year, name = years
+    row = _row(i, pillar["pillar_name"])
+    before = None if rec is None else rec.get("lfl_previous_score")
+    after = None if rec is None else rec.get("lfl_score")
+    n = None if rec is None else rec.get("lfl_n_scores")
+    if rec is not None and rec.get("lfl_is_suppressed"):
+        row["note"] = "Withheld under the publication policy [c]"
+    elif is_missing(before) or is_missing(after):
+        row["note"] = _not_comparable_reason(lk, year, prev, pillar["pillar_id"])
+    else:
+        row.update(min=r2(min(before, after)), max=r2(max(before, after)))
+        row["value_text"] = f"{fmt(before)} to {fmt(after)}"
+        points = [
+            _point(row["row"], Series(str(prev), VERMILION, "square"), before, name),
+            _point(row["row"], Series(str(year), NHS_BLUE, "circle"), after, name),
+        ]
+        change = r2(r2(after) - r2(before))
+        total = (
+            "" if rec is None or is_missing(rec.get("n_scores")) else f" of {int(rec['n_scores'])}"
+        )
+        table_row = (
+            pillar["pillar_name"],
+            fmt(before),
+            fmt(after),
+            f"{change:+.2f}",
+            f"{int(n)}{total}",
+            "",
+        )
+        return row, points, table_row
+    return (
+        row,
+        [],
+        (pillar["pillar_name"], "", "", "", "0" if is_missing(n) else str(int(n)), row["note"]),
+    )
+
+
+@_timed("org_lfl")
+def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | None = None) -> Chart:
+    """Pillar scores in two years over comparable domains only; a break, with why, where not."""
+    lk = lookup(pub)
+    org = _org(lk, org_code)
+    year = pub.latest_year if year is None else year
+    prev = previous_year(pub, year)
+    if prev is None:
+        raise KeyError(f"{year} has no previous year to compare with")
+    mine = {r["pillar_id"]: r for r in lk.pillar_scores.get((year, org_code, care_setting), [])}
+    had_prev = (prev, care_setting) in lk.returns_by_org.get(org_code, [])
+    rows, points, table = [], [], []
+    for i, pillar in enumerate(lk.pillars):
+        if had_prev:
+            row, pts, table_row = _lfl_row(
+                lk, i, pillar, mine.get(pillar["pillar_id"]), (prev, year, org["org_name"])
+            )
+        else:
+            row, pts = _row(i, pillar["pillar_name"], note=f"No {prev} return to compare with"), []
+            table_row = (pillar["pillar_name"], "", "", "", "0", row["note"])
+        rows.append(row)
+        points.extend(pts)
+        table.append(table_row)
+    changes = [float(t[3]) for t in table if t[3]]
+    up, down = sum(c > 0 for c in changes), sum(c < 0 for c in changes)
+    summary = (
+        f"Over comparable domains, between {prev} and {year}: {_plural(up, 'pillar')} rose, "
+        f"{down} fell, {len(changes) - up - down} unchanged"
+    )
+    missing = len(table) - len(changes)
+    summary += f"; {missing} not comparable." if missing else "."
+    setting = lk.setting_name(care_setting).lower()
+    series = (Series(str(prev), VERMILION, "square"), Series(str(year), NHS_BLUE, "circle"))
+    return Chart(
+        chart_id=chart_id("org", org_code, care_setting, year, "like-for-like"),
+        kind="org_lfl",
+        scope=("org", org_code, care_setting, year),
+        title=f"Like-for-like change in pillar scores, {prev} to {year}",
+        description=(
+            f"Dot plot of {org['org_name']}'s {setting} pillar scores in {prev} and {year}, computed "
+            "over the domains comparable in both years; pillars that cannot be compared show why."
+        ),
+        summary=summary,
+        key=(
+            f"Square: {prev}; circle: {year}; the line joins them. Both are computed over the same "
+            "comparable domains, so a change is not an artefact of changed questions. Where a pillar "
+            "cannot be compared there is no line, and the row says why."
+        ),
+        spec=fill(
+            "rows",
+            {"rows": rows, "points": points},
+            f"{org['org_name']}: like-for-like pillar scores, {prev} to {year}.",
+            series,
+            "Score over comparable domains (1 to 5)",
+        ),
+        columns=("Pillar", str(prev), str(year), "Change", "Comparable scores", "Note"),
+        rows=tuple(table),
+        table_caption=f"{org['org_name']}, {setting}: pillar scores over comparable domains, {prev} and {year}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# ICB system and region
+
+
+@_timed("icb_system")
+def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
+    """An ICB's member trusts' pillar scores, its own survey's scores, and the national spread."""
+    lk = lookup(pub)
+    icb = _org(lk, icb_code)
+    members = sorted(
+        (lk.orgs[code]["org_name"], code, cs)
+        for code, org in lk.orgs.items()
+        if org["org_type"] == "trust" and org.get("icb_code") == icb_code
+        for (y, cs) in lk.returns_by_org.get(code, [])
+        if y == year
+    )
+    member_scores = [
+        (
+            name,
+            code,
+            cs,
+            {r["pillar_id"]: r["score"] for r in lk.pillar_scores.get((year, code, cs), [])},
+        )
+        for name, code, cs in members
+    ]
+    own = {r["pillar_id"]: r["score"] for r in lk.pillar_scores.get((year, icb_code, "icb"), [])}
+    national = lk.bench.get((year, "secondary_care", "national", "", "all", "pillar"), {})
+    rows, points, pairs = [], [], []
+    for i, pillar in enumerate(lk.pillars):
+        pid = pillar["pillar_id"]
+        row = _row(
+            i,
+            pillar["pillar_name"],
+            national.get(pid),
+            value_text="" if is_missing(own.get(pid)) else f"ICB {fmt(own[pid])}",
+        )
+        values = [s[pid] for *_, s in member_scores if not is_missing(s.get(pid))]
+        points += [
+            _point(row["row"], MEMBER, s[pid], f"{name} ({lk.setting_name(cs).lower()})")
+            for name, _, cs, s in member_scores
+            if not is_missing(s.get(pid))
+        ]
+        if not is_missing(own.get(pid)):
+            points.append(_point(row["row"], ICB_OWN, own[pid], icb["org_name"]))
+        if not values and is_missing(own.get(pid)):
+            row["note"] = "No scores"
+        rows.append(row)
+        pairs.append(
+            (statistics.median(values) if values else None, national.get(pid, {}).get("median"))
+        )
+    above, known = _at_or_above(pairs)
+    table = [
+        ("ICB's own survey", icb["org_name"], *(fmt(own.get(p["pillar_id"])) for p in lk.pillars)),
+        (
+            "National median",
+            "All trusts",
+            *(fmt(national.get(p["pillar_id"], {}).get("median")) for p in lk.pillars),
+        ),
+    ] + [
+        (name, lk.setting_name(cs), *(fmt(s.get(p["pillar_id"])) for p in lk.pillars))
+        for name, _, cs, s in member_scores
+    ]
+    n_trusts = len({code for _, code, _ in members})
+    return Chart(
+        chart_id=chart_id("icb", icb_code, year, "system"),
+        kind="icb_system",
+        scope=("icb", icb_code, year),
+        title=f"Member trusts' pillar scores, the ICB's own and the national spread, {year}",
+        description=(
+            f"Dot plot of the pillar scores of {icb['org_name']}'s member trusts and of the ICB's own "
+            f"survey for {year}, each against the spread and median of all trusts in England."
+        ),
+        summary=(
+            f"{_plural(len(members), 'return')} from {_plural(n_trusts, 'member trust')}; their median "
+            f"is at or above the national median in {above} of {known} pillars."
+        ),
+        key=(
+            "Circles: member trusts' returns (one per care setting); diamond: the ICB's own survey. "
+            + SPREAD_KEY.format(peers="all trusts in England")
+        ),
+        spec=fill(
+            "rows",
+            {"rows": rows, "points": points},
+            f"{icb['org_name']}: member trusts' and the ICB's own pillar scores, {year}.",
+            (MEMBER, ICB_OWN),
+            PILLAR_AXIS,
+        ),
+        columns=("Return", "Organisation or care setting", *(p["pillar_name"] for p in lk.pillars)),
+        rows=tuple(table),
+        table_caption=f"{icb['org_name']}, {year}: pillar scores of the ICB and its member trusts",
+        is_static=True,
+    )
+
+
+def _region_rows(
+    lk: Lookup, region_code: str, year: int
+) -> tuple[list[Record], list[Record], list[tuple], list[tuple]]:
+    """Per care setting: England's spread, the region's organisations and the region's median."""
+    rows, points, table, pairs = [], [], [], []
+    for cs, setting in lk.settings.items():
+        scores = sorted(
+            (lk.orgs[r["org_code"]]["org_name"], r["score"])
+            for r in lk.overall.get((year, cs), [])
+            if lk.orgs.get(r["org_code"], {}).get("region_code") == region_code
+        )
+        if not scores:
+            continue
+        england = lk.peer_stats(year, cs, "overall").get("overall", {})
+        mine = lk.region_stats(year, region_code, cs, "overall").get("overall", {})
+        row = _row(len(rows), setting["care_setting_name"], england)
+        row["value_text"] = (
+            f"region {fmt(mine.get('median'))}, England {fmt(england.get('median'))}"
+        )
+        points += [_point(row["row"], REGION_ORG, s, n) for n, s in scores]
+        if not is_missing(mine.get("median")):
+            points.append(_point(row["row"], REGION_MEDIAN, mine["median"], "Region median"))
+        rows.append(row)
+        pairs.append((mine.get("median"), england.get("median")))
+        name = setting["care_setting_name"]
+        table.append(
+            (name, "England", *(fmt(england.get(k)) for k in ("median", "q1", "q3", "min", "max")))
+        )
+        table.append(
+            (name, "Region", *(fmt(mine.get(k)) for k in ("median", "q1", "q3", "min", "max")))
+        )
+        table += [(name, n, fmt(s), "", "", "", "") for n, s in scores]
+    return rows, points, table, pairs
+
+
+@_timed("region")
+def region_distribution(pub: Any, region_code: str, year: int) -> Chart:
+    """A region's trusts' and ICBs' overall scores, by care setting, against England's spread."""
+    lk = lookup(pub)
+    region = lk.regions[region_code]["region_name"]
+    rows, points, table, pairs = _region_rows(lk, region_code, year)
+    above, known = _at_or_above(pairs)
+    n_orgs = sum(1 for p in points if p["series"] == REGION_ORG.name)
+    return Chart(
+        chart_id=chart_id("region", region_code, year, "overall"),
+        kind="region",
+        scope=("region", region_code, year),
+        title=f"Overall scores in {region} against England, by care setting, {year}",
+        description=(
+            f"Dot plot of the overall scores of every trust and ICB in {region} for {year}, one row "
+            "per care setting, each against the spread and median of England."
+        ),
+        summary=(
+            f"{_plural(n_orgs, 'return')} in {region}; the region's median is at or above England's "
+            f"in {above} of {known} care settings."
+        ),
+        key=(
+            "Circles: the region's organisations; diamond: the region's median. "
+            + SPREAD_KEY.format(peers="organisations in England in that care setting")
+        ),
+        spec=fill(
+            "rows",
+            {"rows": rows, "points": points},
+            f"{region}: overall scores by care setting against England, {year}.",
+            (REGION_ORG, REGION_MEDIAN),
+            "Overall score (1 to 5)",
+        ),
+        columns=(
+            "Care setting",
+            "Organisation or group",
+            "Score or median",
+            "Lower quartile",
+            "Upper quartile",
+            "Lowest",
+            "Highest",
+        ),
+        rows=tuple(table),
+        table_caption=f"{region}, {year}: overall scores by care setting, with England's",
+        is_static=True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Level counts: national (pillars) and domain pages (care settings and years)
+
+
+def _grid_cells(label: str, stats: Record) -> tuple[Records, tuple]:
+    """One row of a level grid, and its table row."""
+    total = stats.get("n_orgs")
+    cells, counts = [], []
+    for level in range(1, 6):
+        n = stats.get(f"n_level_{level}")
+        share = None if is_missing(n) or not total else n / total
+        text = "[c]" if is_missing(n) else str(int(n))
+        cells.append(
+            {
+                "row": label,
+                "level": level,
+                "n": None if is_missing(n) else int(n),
+                "share": share,
+                "text": text,
+                "is_dark": bool(share is not None and share >= 0.45),
+            }
+        )
+        counts.append(text)
+    return cells, (label, *counts, "[c]" if is_missing(total) else str(int(total)))
+
+
+@_timed("national_levels")
+def national_level_counts(pub: Any, year: int, care_setting: str) -> Chart:
+    """For each pillar, how many organisations of a care setting sit at each level."""
+    lk = lookup(pub)
+    peers = lk.peer_stats(year, care_setting, "pillar")
+    peer_words = lk.peers_label(care_setting)
+    cells, table = [], []
+    for pillar in lk.pillars:
+        row_cells, table_row = _grid_cells(
+            pillar["pillar_name"], peers.get(pillar["pillar_id"], {})
+        )
+        cells += row_cells
+        table.append(table_row)
+    known = [c for c in cells if c["n"] is not None]
+    high = sum(c["n"] for c in known if c["level"] >= 3)
+    total = sum(c["n"] for c in known)
+    n_orgs = max(
+        (int(s["n_orgs"]) for s in peers.values() if not is_missing(s.get("n_orgs"))), default=0
+    )
+    share = f"{round(100 * high / total)}%" if total else "none"
+    return Chart(
+        chart_id=chart_id("national", year, care_setting, "levels"),
+        kind="national_levels",
+        scope=("national", year),
+        title=f"Pillar levels of {peer_words}, {year}",
+        description=(
+            f"Grid of the seven pillars by levels 1 to 5, each cell the number of {peer_words} "
+            f"whose pillar score rounds to that level in {year}."
+        ),
+        summary=f"{n_orgs} {peer_words}; {share} of their pillar scores are at level 3 or above.",
+        key="Each cell gives the number of organisations; darker cells hold a larger share of the row.",
+        spec=fill("grid", {"cells": cells}, f"Pillar levels of {peer_words}, {year}."),
+        columns=("Pillar", "Level 1", "Level 2", "Level 3", "Level 4", "Level 5", "Organisations"),
+        rows=tuple(table),
+        table_caption=f"Number of {peer_words} at each pillar level, {year} (pillar score rounded to a whole level)",
+        is_static=True,
+    )
+
+
+@_timed("domain_levels")
+def domain_distribution(pub: Any, score_id: str) -> Chart:
+    """A domain score's levels across organisations, by care setting and year."""
+    lk = lookup(pub)
+    defs = [
+        (y, d) for y in sorted(lk.score_defs) for d in lk.score_defs[y] if d["score_id"] == score_id
+    ]
+    if not defs:
+        raise KeyError(f"unknown score {score_id!r}")
+    name = defs[-1][1]["score_name"]
+    cells, table, latest = [], [], []
+    for y, _ in defs:
+        for cs, setting in lk.settings.items():
+            stats = lk.peer_stats(y, cs, "domain").get(score_id)
+            if stats is None:
+                continue
+            row_cells, table_row = _grid_cells(f"{setting['care_setting_name']}, {y}", stats)
+            cells += row_cells
+            table.append(table_row)
+            if y == defs[-1][0]:
+                latest.append((lk.peers_label(cs), row_cells, table_row[-1]))
+    parts = []
+    for words, row_cells, total in latest:
+        top = max(
+            (c for c in row_cells if c["n"] is not None),
+            key=lambda c: (c["n"], -c["level"]),
+            default=None,
+        )
+        if top is not None:
+            parts.append(f"level {top['level']} for {words} ({top['n']} of {total})")
+    summary = (
+        f"In {defs[-1][0]}, the most common level is " + "; ".join(parts) + "."
+        if parts
+        else "No published levels."
+    )
+    return Chart(
+        chart_id=chart_id("domain", score_id, "levels"),
+        kind="domain_levels",
+        scope=("domain", score_id),
+        title=f"{name}: levels by care setting and year",
+        description=(
+            f"Grid of care settings and years by levels 1 to 5 for {name}, each cell the number of "
+            "organisations at that level."
+        ),
+        summary=summary,
+        key="Each cell gives the number of organisations; darker cells hold a larger share of the row.",
+        spec=fill("grid", {"cells": cells}, f"{name}: levels by care setting and year."),
+        columns=(
+            "Care setting and year",
+            "Level 1",
+            "Level 2",
+            "Level 3",
+            "Level 4",
+            "Level 5",
+            "Organisations",
+        ),
+        rows=tuple(table),
+        table_caption=f"{name}: number of organisations at each level, by care setting and year",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Overall score distribution
+
+BIN_WIDTH = 0.25
+
+
+def _band_label(start: float, end: float, last: bool) -> str:
+    """'2.25 to under 2.50'; the last band includes 5."""
+    return f"{start:.2f} to {end:.2f}" if last else f"{start:.2f} to under {end:.2f}"
+
+
+@_timed("national_overall")
+def national_overall_distribution(pub: Any, year: int, care_setting: str) -> Chart:
+    """How many organisations of a care setting have overall scores in each quarter-point band."""
+    lk = lookup(pub)
+    values = [
+        r2(r["score"])
+        for r in lk.overall.get((year, care_setting), [])
+        if not is_missing(r["score"])
+    ]
+    n_bins = int(4 / BIN_WIDTH)
+    counts = [0] * n_bins
+    for v in values:
+        counts[min(int((v - 1) / BIN_WIDTH), n_bins - 1)] += 1
+    bins = []
+    for i, n in enumerate(counts):
+        start = 1 + i * BIN_WIDTH
+        bins.append(
+            {
+                "start": start,
+                "end": start + BIN_WIDTH,
+                "mid": start + BIN_WIDTH / 2,
+                "n": n,
+                "text": str(n) if n else "",
+            }
+        )
+    median = lk.peer_stats(year, care_setting, "overall").get("overall", {}).get("median")
+    marker = [] if is_missing(median) else [{"value": r2(median), "text": f"Median {fmt(median)}"}]
+    peer_words = lk.peers_label(care_setting)
+    spread = (
+        f"from {min(values):.2f} to {max(values):.2f}, median {fmt(median)}"
+        if values
+        else "none published"
+    )
+    table = [
+        (_band_label(b["start"], b["end"], last=i == n_bins - 1), str(b["n"]))
+        for i, b in enumerate(bins)
+    ]
+    return Chart(
+        chart_id=chart_id("national", year, care_setting, "overall"),
+        kind="national_overall",
+        scope=("national", year),
+        title=f"Overall scores of {peer_words}, {year}",
+        description=(
+            f"Histogram of the overall scores of {len(values)} {peer_words} in {year}, in bands a "
+            "quarter of a point wide, with the median marked."
+        ),
+        summary=f"{len(values)} {peer_words}; overall scores {spread}.",
+        key="Each bar gives the number of organisations whose overall score falls in that band; the dashed line is the median.",
+        spec=fill(
+            "histogram",
+            {"bins": bins, "marker": marker},
+            f"Overall scores of {peer_words}, {year}.",
+        ),
+        columns=("Overall score", "Organisations"),
+        rows=tuple(table),
+        table_caption=f"Number of {peer_words} by overall score, {year}",
+        is_static=True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything
+
+
+def _org_charts(pub: Any, lk: Lookup, out: ChartSet) -> None:
+    """Profile charts for every return, and like-for-like charts where there is a previous year."""
+    comparable_years = {y: previous_year(pub, y) for y in pub.years}
+    for org_code in sorted(lk.returns_by_org):
+        for year, cs in sorted(lk.returns_by_org[org_code]):
+            out.add(org_pillar_profile(pub, org_code, cs, year))
+            out.add(org_domain_profile(pub, org_code, cs, year))
+            if comparable_years.get(year) is not None:
+                out.add(org_like_for_like(pub, org_code, cs, year))
+
+
+def build_all(pub: Any) -> ChartSet:
+    """Every chart of the publication, in a stable order."""
+    lk = lookup(pub)
+    out = ChartSet()
+    for year in pub.years:
+        for cs in lk.settings:
+            if lk.overall.get((year, cs)):
+                out.add(national_level_counts(pub, year, cs))
+                out.add(national_overall_distribution(pub, year, cs))
+        for region_code in sorted(lk.regions):
+            out.add(region_distribution(pub, region_code, year))
+        for code in sorted(c for c, o in lk.orgs.items() if o["org_type"] == "icb"):
+            out.add(icb_system(pub, code, year))
+    _org_charts(pub, lk, out)
+    score_ids = sorted({d["score_id"] for defs in lk.score_defs.values() for d in defs})
+    for score_id in score_ids:
+        out.add(domain_distribution(pub, score_id))
+    return out

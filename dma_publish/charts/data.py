@@ -1,0 +1,160 @@
+"""Plain-Python lookups over a Publication's frames, built once, so each chart costs microseconds."""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from dma_publish.score import round_half_away
+
+Record = dict[str, Any]
+STATS = ("n_orgs", "median", "q1", "q3", "min", "max")
+SUPPRESSED = "[c]"
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas' NA."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def r2(value: Any) -> float | None:
+    """A displayed number: rounded half away from zero to 2 places; None when missing."""
+    return None if is_missing(value) else round_half_away(float(value), 2)
+
+
+def fmt(value: Any) -> str:
+    """A displayed number as text, always with 2 decimals; `[c]` when missing (withheld)."""
+    rounded = r2(value)
+    return SUPPRESSED if rounded is None else f"{rounded:.2f}"
+
+
+def _records(frame: pd.DataFrame) -> list[Record]:
+    """Rows as dicts of plain Python values."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _group(records: list[Record], keys: tuple[str, ...]) -> dict[tuple, list[Record]]:
+    """Records grouped by the values of keys, in their original order."""
+    out: dict[tuple, list[Record]] = defaultdict(list)
+    for rec in records:
+        out[tuple(rec[k] for k in keys)].append(rec)
+    return dict(out)
+
+
+@dataclass
+class Lookup:
+    """Everything the chart builders read, indexed for constant-time access."""
+
+    pillars: list[Record]  # pillar_id, pillar_name, in pillar_order
+    settings: dict[str, Record]  # care_setting -> care_setting_name, survey
+    orgs: dict[str, Record]  # org_code -> org_name, org_type, icb_code, region_code, ...
+    regions: dict[str, Record]
+    pillar_scores: dict[tuple, list[Record]]  # (year, org_code, care_setting)
+    domain_scores: dict[tuple, list[Record]]  # (year, org_code, care_setting)
+    overall: dict[tuple, list[Record]]  # (year, care_setting)
+    returns_by_org: dict[str, list[tuple[int, str]]]  # org_code -> [(year, care_setting)]
+    bench: dict[tuple, dict[str, Record]]  # (year, survey, type, code, setting, measure_type)
+    score_defs: dict[int, list[Record]]  # year -> score_id, score_name, domain_name, pillar_id
+    comparability: dict[tuple, Record]  # (year, domain_id)
+
+    def peer_stats(self, year: int, care_setting: str, measure_type: str) -> dict[str, Record]:
+        """Benchmarks of an organisation's national peers: its care setting, or all ICBs."""
+        survey = self.settings[care_setting]["survey"]
+        if survey == "icb":
+            return self.bench.get((year, survey, "national", "", "all", measure_type), {})
+        return self.bench.get((year, survey, "care_setting", "", care_setting, measure_type), {})
+
+    def region_stats(
+        self, year: int, region_code: str, care_setting: str, measure_type: str
+    ) -> dict[str, Record]:
+        """Benchmarks of a region's organisations in a care setting (ICBs: the region's ICBs)."""
+        survey = self.settings[care_setting]["survey"]
+        if survey == "icb":
+            key = (year, survey, "region", region_code, "all", measure_type)
+        else:
+            key = (
+                year,
+                survey,
+                "region_care_setting",
+                f"{region_code}:{care_setting}",
+                care_setting,
+                measure_type,
+            )
+        return self.bench.get(key, {})
+
+    def setting_name(self, care_setting: str) -> str:
+        """The care setting's display name."""
+        return str(self.settings.get(care_setting, {}).get("care_setting_name", care_setting))
+
+    def peers_label(self, care_setting: str) -> str:
+        """Plain words for an organisation's peers: 'acute trusts', 'ICBs'."""
+        if self.settings.get(care_setting, {}).get("survey") == "icb":
+            return "ICBs"
+        return f"{self.setting_name(care_setting).lower()} trusts"
+
+
+def _bench_key(rec: Record) -> tuple:
+    """Benchmarks key; national and care-setting groups need no code (there is one nation)."""
+    ptype = rec["peer_group_type"]
+    code = "" if ptype in ("national", "care_setting") else rec["peer_group_code"]
+    return (
+        int(rec["year"]),
+        rec["survey"],
+        ptype,
+        code,
+        rec["care_setting"],
+        rec["measure_type"],
+    )
+
+
+def build_lookup(pub: Any) -> Lookup:
+    """Index a Publication's frames (about 0.1 s for the demo data, once per build)."""
+    m, ref, scores = pub.methodology, pub.reference, pub.scores
+    pillars = _records(
+        m.pillars.drop_duplicates("pillar_id").sort_values(["pillar_order", "pillar_id"])
+    )
+    defs = m.score_defs.merge(
+        m.domains[["year", "domain_id", "domain_name", "pillar_id"]], on=["year", "domain_id"]
+    ).sort_values(["year", "score_id"])
+    bench: dict[tuple, dict[str, Record]] = defaultdict(dict)
+    for rec in _records(pub.benchmarks):
+        bench[_bench_key(rec)][rec["measure_id"]] = rec
+    returns_by_org: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for y, org, cs in scores.overall_scores[["year", "org_code", "care_setting"]].itertuples(
+        index=False
+    ):
+        returns_by_org[org].append((int(y), cs))
+    return Lookup(
+        pillars=pillars,
+        settings={
+            r["care_setting"]: r for r in _records(m.care_settings.drop_duplicates("care_setting"))
+        },
+        orgs={r["org_code"]: r for r in _records(ref.organisations)},
+        regions={r["region_code"]: r for r in _records(ref.regions)},
+        pillar_scores=_group(_records(scores.pillar_scores), ("year", "org_code", "care_setting")),
+        domain_scores=_group(_records(scores.domain_scores), ("year", "org_code", "care_setting")),
+        overall=_group(_records(scores.overall_scores), ("year", "care_setting")),
+        returns_by_org=dict(returns_by_org),
+        bench=dict(bench),
+        score_defs={k[0]: v for k, v in _group(_records(defs), ("year",)).items()},
+        comparability={(r["year"], r["domain_id"]): r for r in _records(m.comparability)},
+    )
+
+
+_CACHE: dict[str, Any] = {"ref": None, "lookup": None}
+
+
+def lookup(pub: Any) -> Lookup:
+    """The Lookup of this Publication, built on first use and kept while it is the current one."""
+    ref = _CACHE["ref"]
+    if ref is None or ref() is not pub:
+        _CACHE["lookup"] = build_lookup(pub)
+        _CACHE["ref"] = weakref.ref(pub)
+    return _CACHE["lookup"]

@@ -1,0 +1,152 @@
+"""Charts into pages and files: the HTML block, the page scripts, static SVGs with their specs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import vl_convert
+
+from dma_publish.charts.builders import Chart
+
+VL_VERSION = "5.20"  # the Vega-Lite that Altair 5.5 validates against
+ASSET_DIR = Path("assets") / "js"
+BUNDLE_NAME = "vega-bundle.js"
+SCRIPT_NAME = "charts.js"
+# For mkdocs.yml `extra_javascript`, in this order (paths relative to the docs folder).
+CHART_SCRIPTS = ((ASSET_DIR / BUNDLE_NAME).as_posix(), (ASSET_DIR / SCRIPT_NAME).as_posix())
+PAGE_SCRIPT = Path(__file__).resolve().parent.parent / "assets" / SCRIPT_NAME
+STATIC_WIDTH = 640
+
+
+def spec_json(spec: dict[str, Any]) -> str:
+    """A spec as compact JSON, safe inside a <script> element (no `</` or `<!--` can appear)."""
+    text = json.dumps(
+        spec, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False
+    )
+    return text.replace("<", "\\u003c")
+
+
+def _table_html(chart: Chart) -> str:
+    """The chart's data as an accessible table: caption, column headers, row headers."""
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in chart.columns)
+    body = "".join(
+        f'<tr><th scope="row">{escape(row[0])}</th>'
+        + "".join(f"<td>{escape(cell)}</td>" for cell in row[1:])
+        + "</tr>"
+        for row in chart.rows
+    )
+    return (
+        f"<table><caption>{escape(chart.table_caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def chart_html(chart: Chart) -> str:
+    """The whole chart block for a Markdown page: figure, spec, summary, key and data table.
+
+    Raw HTML with no blank lines, so Python-Markdown passes it through untouched; every text is
+    escaped. The page script renders the spec into the view; without it the words and table stand.
+    """
+    cid = escape(chart.chart_id)
+    lines = [
+        f'<figure class="dma-chart" id="{cid}" data-chart-kind="{escape(chart.kind)}">',
+        f'<figcaption class="dma-chart__title">{escape(chart.title)}</figcaption>',
+        f'<div class="dma-chart__view" id="{cid}-view" role="img" '
+        f'aria-label="{escape(chart.description)}"></div>',
+        f'<script type="application/json" class="dma-chart__spec">{spec_json(chart.spec)}</script>',
+        f'<p class="dma-chart__summary">{escape(chart.summary)}</p>',
+        f'<p class="dma-chart__key">{escape(chart.key)}</p>',
+        '<details class="dma-chart__data">',
+        "<summary>Show the data as a table</summary>",
+        f'<div class="dma-chart__table" role="region" tabindex="0" style="overflow-x:auto" '
+        f'aria-label="{escape(chart.table_caption)}">',
+        _table_html(chart),
+        "</div>",
+        "</details>",
+        "</figure>",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed from vl-convert, as a classic script (works from file://).
+
+    The bundle is an ES module body with no imports or exports that sets window.vegaEmbed;
+    wrapped in a function it runs as a classic script, without leaking its names.
+    """
+    versions = (
+        f"vega {vl_convert.get_vega_version()}, vega-lite {VL_VERSION}, "
+        f"vega-embed {vl_convert.get_vega_embed_version()}"
+    )
+    body = vl_convert.javascript_bundle(vl_version=VL_VERSION)
+    return (
+        f"/* Vega, Vega-Lite and vega-embed ({versions}), BSD-3-Clause, bundled by "
+        "vl-convert-python at build time. */\n"
+        '(function () {\n"use strict";\n' + body + "\n})();\n"
+    )
+
+
+def write_chart_assets(site_docs_dir: Path) -> None:
+    """Write the chart scripts into the docs folder: assets/js/vega-bundle.js and charts.js."""
+    out = Path(site_docs_dir) / ASSET_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    (out / BUNDLE_NAME).write_text(vega_bundle(), encoding="utf-8")
+    (out / SCRIPT_NAME).write_text(PAGE_SCRIPT.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class StaticChart:
+    """A chart's static files: names within each output folder."""
+
+    svg: str
+    spec: str
+
+
+def static_spec(chart: Chart) -> dict[str, Any]:
+    """The spec for a standalone image: fixed width, with the title and how to read it."""
+    spec = json.loads(json.dumps(chart.spec))
+    spec["width"] = STATIC_WIDTH
+    spec["title"] = {"text": chart.title, "subtitle": _wrap(chart.key, 95)}
+    return spec
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Split text into lines of at most width characters, at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def write_static_charts(
+    charts: Iterable[Chart], out_dirs: Iterable[Path]
+) -> dict[str, StaticChart]:
+    """Write each national, region and ICB chart as SVG with its spec beside it, in each folder."""
+    dirs = [Path(d) for d in out_dirs]
+    for d in dirs:
+        d.mkdir(parents=True, exist_ok=True)
+    written: dict[str, StaticChart] = {}
+    for chart in charts:
+        if not chart.is_static:
+            continue
+        spec = static_spec(chart)
+        svg = vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
+        text = (
+            json.dumps(spec, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+        )
+        files = StaticChart(svg=f"{chart.chart_id}.svg", spec=f"{chart.chart_id}.vl.json")
+        for d in dirs:
+            (d / files.svg).write_text(svg, encoding="utf-8")
+            (d / files.spec).write_text(text, encoding="utf-8")
+        written[chart.chart_id] = files
+    return written

@@ -1,0 +1,144 @@
+"""The publication site: every generated Markdown page, written into the MkDocs docs_dir.
+
+`write_pages` is the entry point. It reads only the Publication, the open-data manifest and the
+charts; every list is sorted by name or code (never by score) and the same inputs give
+byte-identical pages. Hand-written parts of docs_dir (overrides/, assets/, about/) are never
+touched.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dma_publish.pages.areas import home_page, icbs_index, national_page, region_page, regions_index
+from dma_publish.pages.domains import domain_page, domains_index
+from dma_publish.pages.markdown import md_text
+from dma_publish.pages.organisations import PageLinks, organisation_page, organisations_index
+from dma_publish.pages.reference_pages import (
+    comparability_page,
+    dictionary_page,
+    downloads_page,
+    revisions_page,
+)
+from dma_publish.pages.site import Site, rel
+
+__all__ = ["md_text", "page_inventory", "write_pages"]
+
+HAND_WRITTEN = ("overrides", "assets", "about")
+
+
+def chart_lookup(charts: Any, static_charts: Mapping[str, Any] | None) -> Callable[..., str]:
+    """Adapt a ChartSet to `lookup(page, *scope) -> HTML`: every chart for a scope, out of search."""
+    if charts is None:
+        return lambda page, *scope: ""
+    from dma_publish.charts import chart_html
+
+    static = static_charts or {}
+
+    def lookup(page: str, *scope: Any) -> str:
+        blocks = []
+        for chart in charts.get(*scope):
+            block = chart_html(chart)
+            files = static.get(chart.chart_id)
+            if files is not None:
+                svg, spec = (
+                    html.escape(rel(f"downloads/charts/{f}", page)) for f in (files.svg, files.spec)
+                )
+                block += (
+                    f'<p class="dma-chart__files">Download this chart: <a href="{svg}">image (SVG)</a>, '
+                    f'<a href="{spec}">specification (Vega-Lite JSON)</a>.</p>\n'
+                )
+            blocks.append(f"<div data-search-exclude>\n{block}</div>")
+        return "\n\n".join(blocks)
+
+    return lookup
+
+
+def _slices(downloads: Iterable[Any]) -> dict[str, str]:
+    """Each organisation's own data file (relative to docs_dir), from the open-data manifest."""
+    out = {}
+    for item in downloads:
+        path = str(item.path)
+        if path.startswith("organisations/") and path.endswith(".csv"):
+            out[path.rsplit("/", 1)[-1].removesuffix(".csv")] = f"downloads/{path}"
+    return out
+
+
+def build_pages(
+    pub: Any,
+    downloads: Sequence[Any] = (),
+    charts: Any = None,
+    static_charts: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """Every generated page as {path relative to docs_dir: Markdown}, in path order."""
+    site = Site(pub)
+    links = PageLinks(org_slices=_slices(downloads), chart=chart_lookup(charts, static_charts))
+    pages = {
+        "index.md": home_page(site),
+        "national.md": national_page(site, links),
+        "organisations/index.md": organisations_index(site),
+        "regions/index.md": regions_index(site),
+        "icbs/index.md": icbs_index(site),
+        "domains/index.md": domains_index(site),
+        "downloads/index.md": downloads_page(site, downloads),
+        "comparability.md": comparability_page(site),
+        "data-dictionary.md": dictionary_page(site),
+        "revisions.md": revisions_page(site),
+    }
+    for code in site.regions:
+        pages[f"regions/{code}.md"] = region_page(site, code, links)
+    for org in site.orgs.values():
+        pages[org.path] = organisation_page(site, org, links)
+    for domain_id in site.domain_ids():
+        pages[site.domain_path(domain_id)] = domain_page(site, domain_id, links)
+    return dict(sorted(pages.items()))
+
+
+def page_inventory(pub: Any) -> list[str]:
+    """The relative paths write_pages writes for a publication, sorted."""
+    ref = pub.reference
+    fixed = [
+        "index.md",
+        "national.md",
+        "organisations/index.md",
+        "regions/index.md",
+        "icbs/index.md",
+        "domains/index.md",
+        "downloads/index.md",
+        "comparability.md",
+        "data-dictionary.md",
+        "revisions.md",
+    ]
+    regions = [f"regions/{c}.md" for c in ref.regions["region_code"]]
+    orgs = [
+        f"{'icbs' if t == 'icb' else 'trusts'}/{c}.md"
+        for c, t in zip(ref.organisations["org_code"], ref.organisations["org_type"], strict=True)
+    ]
+    domains = [f"domains/{d}.md" for d in pub.methodology.domains["domain_id"].unique()]
+    return sorted({*fixed, *regions, *orgs, *domains})
+
+
+def write_pages(
+    pub: Any,
+    docs_dir: Path,
+    downloads: Sequence[Any] = (),
+    charts: Any = None,
+    static_charts: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Write every generated page into docs_dir; return their paths relative to it, sorted.
+
+    `downloads` is the open-data manifest (`opendata.write_open_data`), `charts` the ChartSet
+    (`charts.build_all`) and `static_charts` the chart files written (`charts.write_static_charts`).
+    """
+    docs_dir = Path(docs_dir)
+    pages = build_pages(pub, downloads, charts, static_charts)
+    for rel_path, text in pages.items():
+        if rel_path.split("/", 1)[0] in HAND_WRITTEN:
+            raise ValueError(f"refusing to write {rel_path}: hand-written part of docs_dir")
+        target = docs_dir / rel_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", newline="\n")
+    return list(pages)

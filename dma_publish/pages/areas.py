@@ -1,0 +1,276 @@
+"""Area pages: home, the national overview, regions and the ICB index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dma_publish.pages.cells import iqr_cell, level_counts, stat_cell
+from dma_publish.pages.markdown import Md, md_link, md_table
+from dma_publish.pages.organisations import PageLinks
+from dma_publish.pages.render import render
+from dma_publish.pages.site import NATIONAL, Site, rel
+
+SURVEYS = {
+    "secondary_care": "Trusts (secondary care survey)",
+    "icb": "Integrated care boards (ICB survey)",
+}
+
+
+def _measures(site: Site) -> list[tuple[str, str, str]]:
+    """Pillars in framework order, then the overall score."""
+    return [("pillar", pid, name) for pid, name in site.pillars.items()] + [
+        ("overall", "overall", "Overall")
+    ]
+
+
+def area_pillar_table(site: Site, year: int, survey: str, peer_type: str, code: str) -> Md | None:
+    """An area's pillar spread beside the national one, for one survey and year."""
+    rows = []
+    for mtype, mid, name in _measures(site):
+        area = site.area_bench(year, survey, peer_type, code, mtype, mid)
+        nation = site.area_bench(year, survey, "national", NATIONAL, mtype, mid)
+        if area is None:
+            continue
+        rows.append(
+            [
+                name,
+                stat_cell(area, "median"),
+                iqr_cell(area),
+                stat_cell(area, "n_orgs"),
+                stat_cell(nation, "median"),
+            ]
+        )
+    if not rows:
+        return None
+    headers = ["Pillar", "Median", "Middle half (Q1 to Q3)", "Returns", "National median"]
+    return md_table(headers, rows, "lrrrr")
+
+
+def national_pillar_table(site: Site, year: int, survey: str) -> Md | None:
+    """The national spread of pillar scores for one survey and year."""
+    rows = []
+    for mtype, mid, name in _measures(site):
+        row = site.area_bench(year, survey, "national", NATIONAL, mtype, mid)
+        if row is not None:
+            rows.append(
+                [
+                    name,
+                    stat_cell(row, "median"),
+                    iqr_cell(row),
+                    stat_cell(row, "min"),
+                    stat_cell(row, "max"),
+                    stat_cell(row, "n_orgs"),
+                ]
+            )
+    if not rows:
+        return None
+    return md_table(
+        ["Pillar", "Median", "Middle half (Q1 to Q3)", "Lowest", "Highest", "Returns"],
+        rows,
+        "lrrrrr",
+    )
+
+
+def setting_table(site: Site, year: int, region: str | None = None) -> Md:
+    """Overall scores by care setting: spread and how many returns at each level (rounded)."""
+    rows = []
+    for setting, name in site.setting_names.items():
+        if region is None:
+            row = site.peers(year, setting, "overall", "overall")
+        elif setting == "icb":
+            row = site.area_bench(year, "icb", "region", region, "overall", "overall")
+        else:
+            row = site.benchmark(
+                year, "region_care_setting", f"{region}:{setting}", setting, "overall", "overall"
+            )
+        if row is not None:
+            rows.append(
+                [
+                    name,
+                    stat_cell(row, "n_orgs"),
+                    stat_cell(row, "median"),
+                    iqr_cell(row),
+                    *level_counts(row),
+                ]
+            )
+    headers = [
+        "Care setting",
+        "Returns",
+        "Median",
+        "Middle half (Q1 to Q3)",
+        *[f"Level {i}" for i in range(1, 6)],
+    ]
+    return md_table(headers, rows, "lrrr" + "r" * 5)
+
+
+def returns_table(site: Site) -> Md:
+    """Returns scored and rejected in each year, by survey."""
+    returns = site.pub.validated.returns
+    rows = []
+    for year in site.years:
+        part = returns[returns["year"] == year]
+        icb = part["care_setting"] == "icb"
+        scored = part["status"] == "scored"
+        rows.append(
+            [year, int((scored & ~icb).sum()), int((scored & icb).sum()), int((~scored).sum())]
+        )
+    return md_table(
+        ["Year", "Trust returns scored", "ICB returns scored", "Returns rejected"], rows, "lrrr"
+    )
+
+
+def headline(site: Site) -> dict[str, Any]:
+    """The home page's headline figures for the latest year."""
+    year = site.latest
+    trust = site.area_bench(year, "secondary_care", "national", NATIONAL, "overall", "overall")
+    icb = site.area_bench(year, "icb", "national", NATIONAL, "overall", "overall")
+    overall = site.pub.scores.overall_scores
+    latest = overall[overall["year"] == year]
+    return {
+        "year": year,
+        "n_trusts": int(latest.loc[latest["care_setting"] != "icb", "org_code"].nunique()),
+        "n_icbs": int(latest.loc[latest["care_setting"] == "icb", "org_code"].nunique()),
+        "trust_median": stat_cell(trust, "median"),
+        "trust_iqr": iqr_cell(trust),
+        "icb_median": stat_cell(icb, "median"),
+        "icb_iqr": iqr_cell(icb),
+        "pillars": national_pillar_table(site, year, "secondary_care"),
+    }
+
+
+def whats_new(site: Site) -> dict[str, Any]:
+    """This release's revision note and the domains new or changed in the latest year."""
+    comp = site.comparability
+    latest = comp[comp["year"] == site.latest]
+    counts = {
+        s: int((latest["status"] == s).sum()) for s in ("new", "changed", "moved", "discontinued")
+    }
+    return {
+        "revision": site.release.revisions[-1],
+        "counts": counts,
+        "has_previous": not latest.empty,
+    }
+
+
+def home_page(site: Site) -> str:
+    """The home page: what the DMA is, headline figures, how to find an organisation, caveats."""
+    page = "index.md"
+    regions = [
+        md_link(name, rel(f"regions/{code}.md", page)) for code, name in _regions_by_name(site)
+    ]
+    settings = [(code, name) for code, name in site.setting_names.items()]
+    return render(
+        "home.md.j2",
+        page,
+        site=site,
+        head=headline(site),
+        new=whats_new(site),
+        regions=regions,
+        settings=settings,
+    )
+
+
+def _regions_by_name(site: Site) -> list[tuple[str, str]]:
+    """Regions A–Z by name."""
+    return sorted(site.regions.items(), key=lambda kv: (kv[1].casefold(), kv[0]))
+
+
+def national_page(site: Site, links: PageLinks) -> str:
+    """The national overview: returns, spread by care setting and pillar, in each year."""
+    years = []
+    for year in reversed(site.years):
+        years.append(
+            {
+                "year": year,
+                "settings": setting_table(site, year),
+                "chart": Md(links.chart("national.md", "national", year)),
+                "surveys": [
+                    (SURVEYS[s], t)
+                    for s in SURVEYS
+                    if (t := national_pillar_table(site, year, s)) is not None
+                ],
+            }
+        )
+    return render(
+        "national.md.j2",
+        "national.md",
+        site=site,
+        years=years,
+        returns=returns_table(site),
+    )
+
+
+def region_page(site: Site, code: str, links: PageLinks) -> str:
+    """One NHS England region: its ICBs, trusts and how their scores spread."""
+    page = f"regions/{code}.md"
+    icbs = site.icbs_in(code)
+    icb_rows = [
+        [md_link(i.name, rel(i.path, page)), i.code, len(site.members(i.code))] for i in icbs
+    ]
+    trusts = site.trusts_in_region(code)
+    trust_rows = [
+        [
+            md_link(t.name, rel(t.path, page)),
+            t.code,
+            site.settings_text(t),
+            site.orgs[t.icb_code].name,
+        ]
+        for t in trusts
+    ]
+    year = site.latest
+    tables = [
+        (SURVEYS[s], t)
+        for s in SURVEYS
+        if (t := area_pillar_table(site, year, s, "region", code)) is not None
+    ]
+    ons = site.pub.reference.regions.set_index("region_code").loc[code, "ons_code"]
+    return render(
+        "region.md.j2",
+        page,
+        site=site,
+        code=code,
+        name=site.regions[code],
+        ons=ons,
+        year=year,
+        icbs=icbs,
+        trusts=trusts,
+        icb_table=md_table(["ICB", "Code", "Trusts"], icb_rows, "llr"),
+        trust_table=md_table(["Trust", "Code", "Care settings", "ICB"], trust_rows),
+        pillar_tables=tables,
+        settings=setting_table(site, year, code),
+        chart=Md(links.chart(page, "region", code, year)),
+    )
+
+
+def regions_index(site: Site) -> str:
+    """All regions, A–Z, with their ICBs and trusts counted."""
+    page = "regions/index.md"
+    rows = [
+        [
+            md_link(name, rel(f"regions/{code}.md", page)),
+            code,
+            len(site.icbs_in(code)),
+            len(site.trusts_in_region(code)),
+        ]
+        for code, name in _regions_by_name(site)
+    ]
+    return render(
+        "regions.md.j2", page, table=md_table(["Region", "Code", "ICBs", "Trusts"], rows, "llrr")
+    )
+
+
+def icbs_index(site: Site) -> str:
+    """All ICBs, A–Z, with their region and number of trusts."""
+    page = "icbs/index.md"
+    rows = [
+        [
+            md_link(i.name, rel(i.path, page)),
+            i.code,
+            site.regions.get(i.region_code, i.region_code),
+            len(site.members(i.code)),
+        ]
+        for i in site.by_name("icb")
+    ]
+    return render(
+        "icbs.md.j2", page, table=md_table(["ICB", "Code", "Region", "Trusts"], rows, "lllr")
+    )

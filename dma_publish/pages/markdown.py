@@ -1,0 +1,141 @@
+"""Safe Markdown building blocks: escaped text, links, tables and front matter.
+
+Every piece of data text (organisation names, domain names, element texts, notes) reaches a page
+through `md_text`, which turns it into inert text: HTML and Markdown syntax characters become
+numeric character references, so a name such as ``Trust <script> | *x*`` shows exactly as written
+and can neither add markup nor break a table. Helpers that build Markdown return `Md`, a str
+subclass the page templates pass through unchanged; anything else a template prints is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+import yaml
+
+# Characters with a meaning in HTML, Python-Markdown or the pymdownx extensions Material offers.
+_SPECIAL = "&<>\"\\`*_{}[]#+!|~^=:$@"
+_ENTITIES = {ord(c): f"&#{ord(c)};" for c in _SPECIAL}
+_ENTITIES[ord("&")] = "&amp;"
+_ENTITIES[ord("<")] = "&lt;"
+_ENTITIES[ord(">")] = "&gt;"
+_WHITESPACE = re.compile(r"\s+")
+
+MISSING = "[x]"  # GSS symbol: not available
+WITHHELD = "[c]"  # GSS symbol: withheld under the publication policy
+
+
+class Md(str):
+    """Markdown that is already safe: templates print it as it is."""
+
+
+def md_text(value: Any) -> Md:
+    """Escape any value as inert inline text for Markdown and HTML (one line, tables safe)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return Md("")
+    text = _WHITESPACE.sub(" ", str(value)).strip()
+    return Md(text.translate(_ENTITIES))
+
+
+def html_attr(value: Any) -> str:
+    """Escape plain text for an HTML attribute or a front matter field the theme prints raw."""
+    text = _WHITESPACE.sub(" ", "" if value is None else str(value)).strip()
+    return html.escape(text, quote=True)
+
+
+def md_link(text: Any, target: str) -> Md:
+    """A Markdown link with escaped text to a relative target (a .md page or a file)."""
+    return Md(f"[{md_text(text)}]({target})")
+
+
+def md_join(parts: Iterable[Any], sep: str = ", ") -> Md:
+    """Join pieces, escaping each one that is not already Markdown."""
+    return Md(sep.join(p if isinstance(p, Md) else md_text(p) for p in parts))
+
+
+def _cell(value: Any) -> str:
+    """One table cell: Markdown passes, anything else is escaped; never empty."""
+    text = value if isinstance(value, Md) else md_text(value)
+    return text.replace("\n", " ") or "&nbsp;"
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str = "") -> Md:
+    """A Markdown table with a header row; `align` holds one of l, r, c per column."""
+    align = align or "l" * len(headers)
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = [
+        "| " + " | ".join(md_text(h) for h in headers) + " |",
+        "| " + " | ".join(marks[a] for a in align) + " |",
+    ]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return Md("\n".join(lines))
+
+
+def search_excluded(block: str) -> Md:
+    """Wrap a Markdown block so Material's search leaves it out (needs md_in_html)."""
+    return Md(f'<div markdown="1" data-search-exclude>\n\n{block}\n\n</div>')
+
+
+def round_half_away(value: float, digits: int = 2) -> float:
+    """Round half away from zero (the publication's rounding rule)."""
+    quantum = Decimal(1).scaleb(-digits)
+    rounded = Decimal(str(value)).copy_abs().quantize(quantum, rounding=ROUND_HALF_UP)
+    return float(rounded if value >= 0 else -rounded)
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas' NA."""
+    return value is None or bool(pd.isna(value))
+
+
+def fmt_score(value: Any, digits: int = 2, withheld: bool = False) -> str:
+    """A score as published: rounded half away from zero, or a GSS symbol when absent."""
+    if withheld:
+        return WITHHELD
+    if is_missing(value):
+        return MISSING
+    if digits == 0:
+        return str(int(value))
+    return f"{round_half_away(float(value), digits):.{digits}f}"
+
+
+def fmt_change(value: Any) -> str:
+    """A signed change in score, rounded like scores, with a true minus sign."""
+    if is_missing(value):
+        return MISSING
+    rounded = round_half_away(float(value), 2)
+    if rounded == 0:
+        return "0.00"
+    return f"{'+' if rounded > 0 else '−'}{abs(rounded):.2f}"
+
+
+def fmt_bytes(size: int) -> str:
+    """A file size in plain units (kB = 1,000 bytes)."""
+    for unit, scale in (("MB", 10**6), ("kB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}"
+    return f"{size:,} bytes"
+
+
+def front_matter(title: str, description: str, search_exclude: bool = False) -> Md:
+    """YAML front matter; title and description are HTML-escaped because the theme prints them raw."""
+    meta: dict[str, Any] = {"title": html_attr(title), "description": html_attr(description)}
+    if search_exclude:
+        meta["search"] = {"exclude": True}
+    body = yaml.safe_dump(meta, sort_keys=True, allow_unicode=True, width=10_000)
+    return Md(f"---\n{body}---\n")
+
+
+def json_for_script(data: Any) -> Md:
+    """JSON safe to embed in a <script> element: no '<', '>' or '&' can close or confuse it."""
+    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, code)
+    return Md(text)

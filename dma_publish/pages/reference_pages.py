@@ -1,0 +1,235 @@
+"""Pages about the data: downloads, comparability notes, data dictionary and revisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dma_publish import opendata
+from dma_publish.pages.markdown import (
+    Md,
+    fmt_bytes,
+    json_for_script,
+    md_link,
+    md_table,
+    search_excluded,
+)
+from dma_publish.pages.organisations import STATUS_WORDS
+from dma_publish.pages.render import render
+from dma_publish.pages.site import Site, rel
+from dma_publish.registry import TABLES, data_dictionary
+
+DOWNLOADS = "downloads/index.md"
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "json": "application/json",
+    "zip": "application/zip",
+    "txt": "text/plain",
+    "sha256": "text/plain",
+    "svg": "image/svg+xml",
+}
+
+
+def _is_slice(item: Any) -> bool:
+    """True for a per-organisation data file."""
+    return item.path.startswith(f"{opendata.SLICE_DIR}/")
+
+
+def _file_rows(site: Site, files: Sequence[Any], page: str) -> list[list[Any]]:
+    """One row per file: link, format, size and what it holds."""
+    rows = []
+    for f in files:
+        code = f.path.rsplit("/", 1)[-1].split(".")[0]
+        org = site.orgs.get(code) if _is_slice(f) else None
+        title = f"{org.name} ({code})" if org else f.title
+        rows.append(
+            [
+                md_link(f.path, rel(f"downloads/{f.path}", page)),
+                f.format.upper(),
+                fmt_bytes(f.bytes),
+                title,
+                f.description,
+            ]
+        )
+    return rows
+
+
+def dataset_json_ld(site: Site, files: Sequence[Any]) -> Md:
+    """schema.org Dataset metadata for search engines and catalogues."""
+    release, pub = site.release, site.pub
+    return json_for_script(
+        {
+            "@context": "https://schema.org",
+            "@type": "Dataset",
+            "name": release.title,
+            "description": opendata._package_description(pub),
+            "version": release.version,
+            "datePublished": release.release_date.isoformat(),
+            "license": opendata.LICENCE["path"],
+            "isAccessibleForFree": True,
+            "creator": {
+                "@type": "Organization",
+                "name": release.publisher,
+                "email": release.contact,
+            },
+            "publisher": {"@type": "Organization", "name": release.publisher},
+            "citation": opendata.citation(pub),
+            "spatialCoverage": "England",
+            "temporalCoverage": f"{site.years[0]}/{site.years[-1]}",
+            "keywords": [
+                "NHS",
+                "digital maturity",
+                "Digital Maturity Assessment",
+                "What Good Looks Like",
+            ],
+            "variableMeasured": sorted(t.title for t in TABLES.values()),
+            "distribution": [
+                {
+                    "@type": "DataDownload",
+                    "name": f.title,
+                    "contentUrl": f.path,
+                    "encodingFormat": MEDIA_TYPES.get(f.format, f.format),
+                    "contentSize": f"{f.bytes} B",
+                }
+                for f in files
+                if not _is_slice(f)
+            ],
+        }
+    )
+
+
+def downloads_page(site: Site, files: Sequence[Any]) -> str:
+    """Every file with its size and format, how to cite the data, and the licence."""
+    files = sorted(files, key=lambda f: f.path)
+    main = [f for f in files if not _is_slice(f)]
+    slices = [f for f in files if _is_slice(f)]
+    headers = ["File", "Format", "Size", "Title", "What it holds"]
+    return render(
+        "downloads.md.j2",
+        DOWNLOADS,
+        site=site,
+        main=md_table(headers, _file_rows(site, main, DOWNLOADS)) if main else None,
+        slices=search_excluded(md_table(headers, _file_rows(site, slices, DOWNLOADS)))
+        if slices
+        else None,
+        n_slices=len(slices),
+        citation=opendata.citation(site.pub),
+        licence=opendata.LICENCE,
+        json_ld=dataset_json_ld(site, files),
+    )
+
+
+def comparability_page(site: Site) -> str:
+    """Every domain's comparability with the year before, with the reason."""
+    page = "comparability.md"
+    comp = site.comparability
+    groups = []
+    for year in sorted(comp["year"].unique(), reverse=True):
+        part = comp[comp["year"] == year]
+        rows = []
+        for r in sorted(
+            part.to_dict("records"),
+            key=lambda r: (
+                site.domain_latest(r["domain_id"])["domain_name"].casefold(),
+                r["domain_id"],
+            ),
+        ):
+            d = site.domain_latest(r["domain_id"])
+            rows.append(
+                [
+                    md_link(d["domain_name"], rel(site.domain_path(r["domain_id"]), page)),
+                    site.pillars.get(d["pillar_id"], d["pillar_id"]),
+                    STATUS_WORDS.get(r["status"], r["status"]),
+                    r["reason"],
+                ]
+            )
+        previous = int(part["previous_year"].iloc[0])
+        groups.append(
+            (int(year), previous, md_table(["Domain", "Pillar", "Comparability", "Reason"], rows))
+        )
+    policy = getattr(site.pub, "policy", None)
+    withheld = policy.withheld_domains() if policy is not None else None
+    return render(
+        "comparability.md.j2",
+        page,
+        site=site,
+        groups=groups,
+        policy=policy,
+        withheld=_withheld_rows(site, withheld, page),
+    )
+
+
+def _withheld_rows(site: Site, withheld: Any, page: str) -> Md | None:
+    """The domains the publication policy withholds at organisation level, and why."""
+    if withheld is None or withheld.empty:
+        return None
+    latest = withheld.sort_values("year").drop_duplicates("domain_id", keep="last")
+    rows = [
+        [
+            md_link(
+                site.domain_latest(r["domain_id"])["domain_name"],
+                rel(site.domain_path(r["domain_id"]), page),
+            ),
+            r["finest_level"].replace("_", " "),
+            r["reason"],
+        ]
+        for r in sorted(latest.to_dict("records"), key=lambda r: r["domain_id"])
+    ]
+    return md_table(["Domain", "Published no finer than", "Reason"], rows)
+
+
+def dictionary_page(site: Site) -> str:
+    """Every column of every published table, from the one field registry."""
+    frame = data_dictionary()
+    tables = []
+    for name in sorted(frame["table"].unique()):
+        part = frame[frame["table"] == name].sort_values("position")
+        rows = [
+            [
+                r["column"],
+                r["label"],
+                r["type"],
+                r["unit"],
+                r["decimal_places"],
+                r["allowed_values"].replace(";", ", "),
+                r["description"],
+            ]
+            for r in part.to_dict("records")
+        ]
+        table = TABLES[name]
+        tables.append(
+            (
+                table,
+                md_table(
+                    [
+                        "Column",
+                        "Label",
+                        "Type",
+                        "Unit",
+                        "Decimal places",
+                        "Allowed values",
+                        "Meaning",
+                    ],
+                    rows,
+                ),
+            )
+        )
+    return render(
+        "data_dictionary.md.j2",
+        "data-dictionary.md",
+        site=site,
+        tables=tables,
+        markers=sorted(opendata.MISSING_VALUES.items()),
+    )
+
+
+def revisions_page(site: Site) -> str:
+    """The revision policy and the log of every version, newest first."""
+    rows = [[r.version, r.date.isoformat(), r.note] for r in reversed(site.release.revisions)]
+    return render(
+        "revisions.md.j2",
+        "revisions.md",
+        site=site,
+        log=md_table(["Version", "Date", "What changed"], rows),
+    )

@@ -1,0 +1,291 @@
+"""The publication seen from the pages: organisations, areas, domains and scores, looked up fast.
+
+Built once from a `Publication`; every list it returns is sorted by name or code, never by score.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+RETURN_KEY = ["year", "org_code", "care_setting"]
+NATIONAL = "ENG"
+BENCH_KEY = [
+    "year",
+    "survey",
+    "peer_group_type",
+    "peer_group_code",
+    "care_setting",
+    "measure_type",
+    "measure_id",
+]
+
+
+@dataclass(frozen=True)
+class Org:
+    """One organisation from the reference."""
+
+    code: str
+    name: str
+    org_type: str  # trust or icb
+    care_settings: tuple[str, ...]
+    icb_code: str
+    region_code: str
+    ons_code: str
+    predecessor_codes: tuple[str, ...]
+
+    @property
+    def path(self) -> str:
+        """The page of this organisation, relative to docs_dir."""
+        folder = "icbs" if self.org_type == "icb" else "trusts"
+        return f"{folder}/{self.code}.md"
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """A–Z by name, then code."""
+        return (self.name.casefold(), self.code)
+
+
+def rel(target: str, page: str) -> str:
+    """A relative link from one docs_dir page to another path in docs_dir."""
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
+def _by(frame: pd.DataFrame, column: str) -> dict[Any, pd.DataFrame]:
+    """Split a frame into one frame per value of a column."""
+    if frame.empty:
+        return {}
+    return {key: part for key, part in frame.groupby(column, sort=True)}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dictionaries."""
+    return frame.to_dict("records")
+
+
+class Site:
+    """Lookups over one publication, shared by every page builder."""
+
+    def __init__(self, pub: Any) -> None:
+        """Index the publication's frames once."""
+        self.pub = pub
+        self.release = pub.release
+        self.years: list[int] = pub.years
+        self.latest: int = pub.latest_year
+        m = pub.methodology
+        self.orgs = self._load_orgs(pub.reference.organisations)
+        self.regions: dict[str, str] = dict(
+            zip(
+                pub.reference.regions["region_code"],
+                pub.reference.regions["region_name"],
+                strict=True,
+            )
+        )
+        self.setting_names: dict[str, str] = dict(
+            zip(m.care_settings["care_setting"], m.care_settings["care_setting_name"], strict=True)
+        )
+        self.setting_survey: dict[str, str] = dict(
+            zip(m.care_settings["care_setting"], m.care_settings["survey"], strict=True)
+        )
+        pillars = m.pillars.sort_values("pillar_order")
+        self.pillars: dict[str, str] = dict(
+            zip(pillars["pillar_id"], pillars["pillar_name"], strict=True)
+        )
+        self.domains = m.domains
+        self.score_defs = m.score_defs
+        self.elements = m.elements
+        self.comparability = m.comparability
+        self.level_descriptions = m.level_descriptions
+        self._index_methodology()
+        s = pub.scores
+        self.domain_scores = _by(s.domain_scores, "org_code")
+        self.pillar_scores = _by(s.pillar_scores, "org_code")
+        self.overall_scores = _by(s.overall_scores, "org_code")
+        self.returns = _by(pub.validated.returns, "org_code")
+        next_level = getattr(pub, "next_level", None)
+        self.next_level = _by(next_level, "org_code") if next_level is not None else {}
+        self.bench = self._index_benchmarks(pub.benchmarks)
+
+    # --- organisations and areas ----------------------------------------------------------
+
+    @staticmethod
+    def _load_orgs(frame: pd.DataFrame) -> dict[str, Org]:
+        """Organisations by code, in code order."""
+        orgs = {}
+        for row in _records(frame.sort_values("org_code")):
+            orgs[row["org_code"]] = Org(
+                code=row["org_code"],
+                name=row["org_name"],
+                org_type=row["org_type"],
+                care_settings=tuple(row["care_settings"]),
+                icb_code=row["icb_code"],
+                region_code=row["region_code"],
+                ons_code=row["ons_code"] if isinstance(row["ons_code"], str) else "",
+                predecessor_codes=tuple(row["predecessor_codes"] or ()),
+            )
+        return orgs
+
+    def by_name(self, org_type: str | None = None) -> list[Org]:
+        """Organisations A–Z by name (all, or only trusts or ICBs)."""
+        orgs = [o for o in self.orgs.values() if org_type in (None, o.org_type)]
+        return sorted(orgs, key=lambda o: o.sort_key)
+
+    def icbs_in(self, region_code: str) -> list[Org]:
+        """The ICBs of a region, A–Z."""
+        return [o for o in self.by_name("icb") if o.region_code == region_code]
+
+    def trusts_in_region(self, region_code: str) -> list[Org]:
+        """The trusts of a region, A–Z."""
+        return [o for o in self.by_name("trust") if o.region_code == region_code]
+
+    def members(self, icb_code: str) -> list[Org]:
+        """The trusts of an ICB system, A–Z."""
+        return [o for o in self.by_name("trust") if o.icb_code == icb_code]
+
+    def with_setting(self, care_setting: str) -> list[Org]:
+        """Organisations assessed in a care setting, A–Z."""
+        return [o for o in self.by_name() if care_setting in o.care_settings]
+
+    def setting_name(self, care_setting: str) -> str:
+        """The care setting's display name."""
+        return self.setting_names.get(care_setting, care_setting.replace("_", " ").capitalize())
+
+    def settings_text(self, org: Org) -> str:
+        """An organisation's care settings in words."""
+        return ", ".join(self.setting_name(c) for c in org.care_settings)
+
+    # --- scores -----------------------------------------------------------------------------
+
+    def org_frame(self, table: str, code: str) -> pd.DataFrame:
+        """One organisation's rows of a score table (empty when it has none)."""
+        frames: dict[str, pd.DataFrame] = getattr(self, table)
+        empty = getattr(self.pub.scores, table).iloc[0:0]
+        return frames.get(code, empty)
+
+    def overall(self, code: str, care_setting: str, year: int) -> dict[str, Any] | None:
+        """An organisation's overall score row for a care setting and year."""
+        df = self.org_frame("overall_scores", code)
+        hit = df[(df["care_setting"] == care_setting) & (df["year"] == year)]
+        return _records(hit)[0] if len(hit) else None
+
+    def has_return(self, code: str, care_setting: str, year: int) -> bool:
+        """True when the organisation has scores for that care setting and year."""
+        df = self.org_frame("domain_scores", code)
+        return bool(((df["care_setting"] == care_setting) & (df["year"] == year)).any())
+
+    def has_withheld(self, code: str, care_setting: str, year: int) -> bool:
+        """True when the publication policy withheld any of the return's domain scores."""
+        df = self.org_frame("domain_scores", code)
+        if "is_suppressed" not in df:
+            return False
+        hit = (df["care_setting"] == care_setting) & (df["year"] == year)
+        return bool(df.loc[hit, "is_suppressed"].astype(bool).any())
+
+    def return_status(self, code: str, care_setting: str, year: int) -> str:
+        """scored, rejected (failed validation) or missing (no return received)."""
+        if self.has_return(code, care_setting, year):
+            return "scored"
+        df = self.returns.get(code)
+        if df is not None:
+            hit = df[(df["care_setting"] == care_setting) & (df["year"] == year)]
+            if len(hit) and (hit["status"] == "rejected").any():
+                return "rejected"
+        return "missing"
+
+    # --- benchmarks -------------------------------------------------------------------------
+
+    @staticmethod
+    def _index_benchmarks(bench: pd.DataFrame) -> dict[tuple, dict[str, Any]]:
+        """Benchmark rows by their full key."""
+        index = {}
+        for row in _records(bench):
+            index[tuple(row[k] for k in BENCH_KEY)] = row
+        return index
+
+    def benchmark(
+        self,
+        year: int,
+        peer_type: str,
+        code: str,
+        care_setting: str,
+        measure_type: str,
+        measure_id: str,
+    ) -> dict[str, Any] | None:
+        """One benchmark row (secondary care unless the care setting is icb), or None."""
+        survey = "icb" if care_setting == "icb" else "secondary_care"
+        return self.bench.get(
+            (year, survey, peer_type, code, care_setting, measure_type, measure_id)
+        )
+
+    def peers(
+        self, year: int, care_setting: str, measure_type: str, measure_id: str
+    ) -> dict[str, Any] | None:
+        """The national peer group of a care setting: trusts of that setting, or all ICBs."""
+        if care_setting == "icb":
+            key = (year, "icb", "national", NATIONAL, "all", measure_type, measure_id)
+            return self.bench.get(key)
+        return self.benchmark(
+            year, "care_setting", care_setting, care_setting, measure_type, measure_id
+        )
+
+    def area_bench(
+        self, year: int, survey: str, peer_type: str, code: str, measure_type: str, measure_id: str
+    ) -> dict[str, Any] | None:
+        """A whole-area benchmark (all care settings of a survey)."""
+        return self.bench.get((year, survey, peer_type, code, "all", measure_type, measure_id))
+
+    # --- domains ----------------------------------------------------------------------------
+
+    def domain_ids(self) -> list[str]:
+        """Every domain of any year, by id."""
+        return sorted(self.domains["domain_id"].unique())
+
+    def domain_latest(self, domain_id: str) -> dict[str, Any]:
+        """A domain's definition from the latest year it appears in."""
+        rows = self.domains[self.domains["domain_id"] == domain_id].sort_values("year")
+        return _records(rows.tail(1))[0]
+
+    def domain_years(self, domain_id: str) -> list[int]:
+        """The years a domain is assessed in."""
+        return sorted(
+            int(y) for y in self.domains.loc[self.domains["domain_id"] == domain_id, "year"]
+        )
+
+    def domain_path(self, domain_id: str) -> str:
+        """The page of a domain, relative to docs_dir."""
+        return f"domains/{domain_id}.md"
+
+    def comparability_of(self, domain_id: str, year: int) -> dict[str, Any] | None:
+        """A domain's comparability between year and the year before, or None."""
+        return self._comparability.get((domain_id, year))
+
+    def score_name(self, year: int, score_id: str) -> str:
+        """The display name of a score (a domain, or one of a domain's several scores)."""
+        return self._score_names.get((year, score_id)) or self._score_names.get(score_id, score_id)
+
+    def element_text(self, year: int, element_id: str) -> str:
+        """The plain words of one scoring element."""
+        return self._element_texts.get((year, element_id), element_id)
+
+    def level_elements(self, year: int, score_id: str, level: int) -> list[str]:
+        """The plain-words elements of one level of a score, in element order."""
+        return self._elements.get((year, score_id, level), [])
+
+    def _index_methodology(self) -> None:
+        """Dictionaries over the methodology frames, for lookups in loops."""
+        self._comparability = {(r["domain_id"], r["year"]): r for r in _records(self.comparability)}
+        self._score_names: dict[Any, str] = {}
+        for r in _records(self.score_defs.sort_values(["year", "score_id"])):
+            self._score_names[(r["year"], r["score_id"])] = r["score_name"]
+            self._score_names[r["score_id"]] = r["score_name"]
+        self._element_texts = {
+            (r["year"], r["element_id"]): r["element_text"] for r in _records(self.elements)
+        }
+        self._elements: dict[tuple, list[str]] = {}
+        for r in _records(self.elements.sort_values(["year", "score_id", "level", "element_id"])):
+            self._elements.setdefault((r["year"], r["score_id"], r["level"]), []).append(
+                r["element_text"]
+            )

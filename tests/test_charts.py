@@ -1,0 +1,517 @@
+"""Charts: specs validate and round-trip, show the data, carry words and tables, render offline."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import altair as alt
+import jsonschema
+import pandas as pd
+import pytest
+import vl_convert
+
+from dma_publish import charts
+from dma_publish.aggregate import benchmark
+from dma_publish.charts import builders, style
+from dma_publish.pipeline import Publication
+
+# ---------------------------------------------------------------------------------------------
+# A small hand-built publication: three pillars, two years, five trusts returns and two ICBs.
+
+PILLARS = [("well_led", "Well Led", 1), ("smart_foundations", "Ensure Smart Foundations", 2),
+           ("empower_people", "Empower People", 3)]  # fmt: skip
+SCORE_PILLAR = {"sc_strategy": "well_led", "sc_board": "well_led", "sc_infra": "smart_foundations",
+                "sc_records": "empower_people", "icb_plan": "well_led",
+                "icb_infra": "smart_foundations", "icb_citizens": "empower_people"}  # fmt: skip
+SCORE_NAME = {"sc_strategy": "Strategy", "sc_board": "Board assurance", "sc_infra": "Infrastructure",
+              "sc_records": "Patient records", "icb_plan": "System plan",
+              "icb_infra": "Shared infrastructure", "icb_citizens": "Citizen access"}  # fmt: skip
+ORGS = [  # code, name, type, settings, icb, region
+    ("RA1", "Alpha Hospitals NHS Trust", "trust", ("acute",), "QAA", "Y56"),
+    ("RA2", "Beta Ambulance Service", "trust", ("ambulance",), "QAA", "Y56"),
+    ("RA3", "Gamma Healthcare", "trust", ("acute",), "QAA", "Y56"),
+    ("RB1", "Delta Hospitals", "trust", ("acute",), "QBB", "Y58"),
+    ("RB2", "Epsilon Trust", "trust", ("acute",), "QBB", "Y58"),
+    ("QAA", "NHS North Test ICB", "icb", ("icb",), "QAA", "Y56"),
+    ("QBB", "NHS South Test ICB", "icb", ("icb",), "QBB", "Y58"),
+]
+# (year, org, setting) -> domain scores in SCORE order of the survey
+SC = ("sc_board", "sc_infra", "sc_records", "sc_strategy")
+ICB = ("icb_citizens", "icb_infra", "icb_plan")
+RETURNS = {
+    (2024, "RA1", "acute"): (2, 2, 1, 3),
+    (2024, "RA3", "acute"): (3, 3, 2, 3),
+    (2024, "RB1", "acute"): (1, 2, 2, 2),
+    (2024, "RB2", "acute"): (4, 3, 3, 4),
+    (2024, "RA2", "ambulance"): (2, 3, 2, 2),
+    (2025, "RA1", "acute"): (3, 2, 2, 4),
+    (2025, "RA3", "acute"): (3, 4, 2, 3),
+    (2025, "RB1", "acute"): (2, 2, 3, 2),
+    (2025, "RB2", "acute"): (4, 5, 3, 4),
+    (2025, "RA2", "ambulance"): (2, 3, 1, 3),
+    (2024, "QAA", "icb"): (1, 2, 2),
+    (2025, "QAA", "icb"): (2, 2, 3),
+    (2025, "QBB", "icb"): (3, 4, 2),
+}
+KEY = ["year", "org_code", "care_setting"]
+
+
+def _domain_scores() -> pd.DataFrame:
+    """One row per score of every return."""
+    rows = []
+    for (year, org, cs), values in RETURNS.items():
+        ids = ICB if cs == "icb" else SC
+        for sid, score in zip(ids, values, strict=True):
+            rows.append((year, org, cs, sid, sid, SCORE_PILLAR[sid], score))
+    cols = [*KEY, "score_id", "domain_id", "pillar_id", "score"]
+    return pd.DataFrame(rows, columns=cols).sort_values([*KEY, "score_id"]).reset_index(drop=True)
+
+
+def _pillar_scores(domain: pd.DataFrame) -> pd.DataFrame:
+    """Pillar means, with like-for-like over comparable scores (sc_records changed in 2025)."""
+    pillar = domain.groupby([*KEY, "pillar_id"], as_index=False).agg(
+        score=("score", "mean"), n_scores=("score", "size")
+    )
+    comparable = domain[domain["score_id"] != "sc_records"]
+    lfl = comparable.groupby([*KEY, "pillar_id"], as_index=False).agg(lfl_score=("score", "mean"))
+    lfl["lfl_n_scores"] = comparable.groupby([*KEY, "pillar_id"]).size().to_numpy()
+    prev = lfl[lfl["year"] == 2024].drop(columns=["year", "lfl_n_scores"])
+    prev = prev.rename(columns={"lfl_score": "lfl_previous_score"})
+    now = lfl[lfl["year"] == 2025].merge(prev, on=["org_code", "care_setting", "pillar_id"])
+    now["lfl_previous_year"] = 2024
+    out = pillar.merge(now, on=[*KEY, "pillar_id"], how="left")
+    out["lfl_is_suppressed"] = False
+    return out.astype({"lfl_previous_year": "float"})
+
+
+@cache
+def _frames() -> SimpleNamespace:
+    """The methodology frames (both years stacked)."""
+    pillars = pd.DataFrame(PILLARS, columns=["pillar_id", "pillar_name", "pillar_order"])
+    pillars["former_name"] = ""
+    settings = pd.DataFrame(
+        [("acute", "Acute", "secondary_care"), ("ambulance", "Ambulance", "secondary_care"),
+         ("icb", "Integrated care board", "icb")],
+        columns=["care_setting", "care_setting_name", "survey"],
+    )  # fmt: skip
+    defs = pd.DataFrame(
+        [(y, s, s, SCORE_NAME[s]) for y in (2024, 2025) for s in sorted(SCORE_PILLAR)],
+        columns=["year", "domain_id", "score_id", "score_name"],
+    )
+    domains = defs.rename(columns={"score_name": "domain_name"}).drop(columns="score_id")
+    domains["pillar_id"] = domains["domain_id"].map(SCORE_PILLAR)
+    comp = pd.DataFrame(
+        [(2025, s, 2024, "changed" if s == "sc_records" else "comparable",
+          "Questions on record sharing were rewritten" if s == "sc_records" else "")
+         for s in sorted(SCORE_PILLAR)],
+        columns=["year", "domain_id", "previous_year", "status", "reason"],
+    )  # fmt: skip
+    return SimpleNamespace(
+        pillars=pillars, care_settings=settings, domains=domains, score_defs=defs,
+        comparability=comp,
+    )  # fmt: skip
+
+
+def make_pub(org_names: dict[str, str] | None = None) -> Publication:
+    """The small publication, optionally with organisations renamed."""
+    orgs = pd.DataFrame(
+        ORGS, columns=["org_code", "org_name", "org_type", "care_settings", "icb_code", "region_code"]
+    )
+    orgs["org_name"] = orgs["org_code"].map(org_names or {}).fillna(orgs["org_name"])
+    regions = pd.DataFrame(
+        [("Y56", "London"), ("Y58", "South West")], columns=["region_code", "region_name"]
+    )
+    domain = _domain_scores()
+    pillar = _pillar_scores(domain)
+    overall = pillar.groupby(KEY, as_index=False).agg(
+        score=("score", "mean"), n_pillars=("score", "size")
+    )
+    scores = SimpleNamespace(domain_scores=domain, pillar_scores=pillar, overall_scores=overall)
+    reference = SimpleNamespace(organisations=orgs, regions=regions, is_demo=True)
+    return Publication(
+        release=None, reference=reference, methodology=_frames(), validated=None, scores=scores,
+        benchmarks=benchmark(scores, reference), inputs_hash="0" * 64, generator_version="test",
+        is_demo=True,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def pub() -> Publication:
+    return make_pub()
+
+
+@pytest.fixture(scope="module")
+def chart_set(pub: Publication) -> charts.ChartSet:
+    return charts.build_all(pub)
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    """The Vega-Lite v5 JSON schema shipped inside Altair (no network)."""
+    path = Path(alt.vegalite.v5.schema.__file__).parent / "vega-lite-schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return jsonschema.Draft7Validator(schema)
+
+
+def _layer(spec: dict, mark: str) -> list[dict]:
+    """The layers of a spec with this mark type."""
+    return [
+        layer for layer in spec["layer"]
+        if (layer["mark"] if isinstance(layer["mark"], str) else layer["mark"]["type"]) == mark
+    ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Every chart
+
+
+def test_build_all_makes_every_kind_once_per_scope(chart_set: charts.ChartSet) -> None:
+    kinds = {c.kind for c in chart_set}
+    assert kinds == {
+        "national_levels", "national_overall", "org_pillars", "org_domains", "org_lfl",
+        "icb_system", "region", "domain_levels",
+    }  # fmt: skip
+    # 10 trust returns + 3 ICB returns have two profiles; the 7 returns of 2025 add like-for-like
+    assert len([c for c in chart_set if c.kind in ("org_pillars", "org_domains")]) == 26
+    assert len([c for c in chart_set if c.kind == "org_lfl"]) == 7
+    assert [c.kind for c in chart_set.get("org", "RA1", "acute", 2025)] == [
+        "org_pillars", "org_domains", "org_lfl",
+    ]  # fmt: skip
+
+
+def test_every_spec_validates_against_the_vega_lite_schema(chart_set: charts.ChartSet) -> None:
+    for chart in chart_set:
+        errors = list(_validator().iter_errors(chart.spec))
+        assert not errors, (chart.chart_id, errors[0].message if errors else "")
+
+
+def test_every_spec_round_trips_through_json(chart_set: charts.ChartSet) -> None:
+    for chart in chart_set:
+        text = json.dumps(chart.spec, allow_nan=False)
+        assert json.loads(text) == chart.spec
+        assert json.loads(charts.spec_json(chart.spec)) == chart.spec
+
+
+def _keys(obj: object) -> set[str]:
+    """Every dict key anywhere in a JSON value."""
+    if isinstance(obj, dict):
+        return set(obj) | {k for v in obj.values() for k in _keys(v)}
+    if isinstance(obj, list):
+        return {k for v in obj for k in _keys(v)}
+    return set()
+
+
+def test_no_spec_names_another_host_or_loads_data(chart_set: charts.ChartSet) -> None:
+    for chart in chart_set:
+        assert "http" not in json.dumps(chart.spec)
+        assert "url" not in _keys(chart.spec)
+        assert "$schema" not in chart.spec
+
+
+def test_every_chart_fills_the_width_of_its_container(chart_set: charts.ChartSet) -> None:
+    for chart in chart_set:
+        assert chart.spec["width"] == "container"
+        assert chart.spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+
+
+def test_every_chart_has_words_and_a_table(chart_set: charts.ChartSet) -> None:
+    for chart in chart_set:
+        assert chart.description and chart.summary and chart.key and chart.table_caption
+        assert chart.spec["description"]
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", chart.chart_id)
+        assert len(chart.rows) > 0
+        assert all(len(row) == len(chart.columns) for row in chart.rows)
+        assert list(chart.table.columns) == list(chart.columns)
+
+
+def test_filling_a_template_gives_the_spec_altair_builds(chart_set: charts.ChartSet) -> None:
+    row_series = {
+        "org_pillars": ((builders.THIS_ORG,), builders.PILLAR_AXIS),
+        "org_domains": ((builders.THIS_ORG,), "Level (1 to 5)"),
+        "icb_system": ((builders.MEMBER, builders.ICB_OWN), builders.PILLAR_AXIS),
+        "region": ((builders.REGION_ORG, builders.REGION_MEDIAN), "Overall score (1 to 5)"),
+        "org_lfl": (
+            (style.Series("2024", style.VERMILION, "square"), style.Series("2025", style.NHS_BLUE, "circle")),
+            "Score over comparable domains (1 to 5)",
+        ),
+    }  # fmt: skip
+    template = {"national_levels": "grid", "domain_levels": "grid", "national_overall": "histogram"}
+    seen = set()
+    for chart in chart_set:
+        if chart.kind in seen:
+            continue
+        seen.add(chart.kind)
+        kind = template.get(chart.kind, "rows")
+        series, x_title = row_series.get(chart.kind, ((), ""))
+        direct = style.build_direct(
+            kind, chart.spec["datasets"], chart.spec["description"], series, x_title
+        )
+        assert direct == chart.spec, chart.kind
+    assert len(seen) == 8
+
+
+def test_chart_generation_is_fast_once_templates_are_built(pub: Publication) -> None:
+    charts.build_all(pub)  # templates built
+    charts.STATS.reset()
+    n = len(charts.build_all(pub))
+    assert charts.STATS.n_charts == n
+    assert charts.STATS.seconds / n < 0.002  # about 0.1 ms each; the budget is 1 ms
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisation profile
+
+
+def test_pillar_profile_shows_the_scores_against_peers(pub: Publication) -> None:
+    chart = charts.org_pillar_profile(pub, "RA1", "acute", 2025)
+    spec = chart.spec
+    assert [len(_layer(spec, m)) for m in ("text", "rule", "tick", "point")] == [3, 2, 1, 1]
+    points = spec["datasets"]["points"]
+    # RA1 2025 acute: well led (3 + 4) / 2, foundations 2, empower 2
+    assert [(p["row"], p["value"]) for p in points] == [("000", 3.5), ("001", 2.0), ("002", 2.0)]
+    rows = spec["datasets"]["rows"]
+    assert [r["label"] for r in rows] == ["Well Led", "Ensure Smart Foundations", "Empower People"]
+    # acute well led 2025: RA1 3.5, RA3 3.0, RB1 2.0, RB2 4.0 -> median 3.25, q1 2.75, q3 3.625
+    assert rows[0] | {} == rows[0]
+    assert (rows[0]["min"], rows[0]["q1"], rows[0]["median"], rows[0]["q3"], rows[0]["max"]) == (
+        2.0, 2.75, 3.25, 3.63, 4.0,
+    )  # fmt: skip
+    assert chart.rows[0] == ("Well Led", "3.50", "3.25", "2.75", "3.63", "2.00", "4.00")
+
+
+def test_pillar_profile_summary_agrees_with_its_table(pub: Publication) -> None:
+    for org in ("RA1", "RA3", "RB1", "RB2"):
+        chart = charts.org_pillar_profile(pub, org, "acute", 2025)
+        above = sum(float(r[1]) >= float(r[2]) for r in chart.rows)
+        assert chart.summary == f"{above} of 3 pillars at or above the median for acute trusts."
+
+
+def test_icb_profile_compares_with_all_icbs(pub: Publication) -> None:
+    chart = charts.org_pillar_profile(pub, "QAA", "icb", 2025)
+    assert chart.summary.endswith("the median for ICBs.")
+    # ICBs 2025 well led: QAA 3, QBB 2 -> median 2.5
+    assert chart.spec["datasets"]["rows"][0]["median"] == 2.5
+
+
+def test_domain_profile_groups_scores_under_pillars_sorted_by_name(pub: Publication) -> None:
+    chart = charts.org_domain_profile(pub, "RA1", "acute", 2025)
+    rows = chart.spec["datasets"]["rows"]
+    assert [(r["label"], r["is_heading"]) for r in rows] == [
+        ("Well Led", True), ("Board assurance", False), ("Strategy", False),
+        ("Ensure Smart Foundations", True), ("Infrastructure", False),
+        ("Empower People", True), ("Patient records", False),
+    ]  # fmt: skip
+    assert [r["row"] for r in rows] == sorted(r["row"] for r in rows)
+    assert [p["value"] for p in chart.spec["datasets"]["points"]] == [3, 4, 2, 2]
+    assert chart.rows[0][:3] == ("Board assurance", "Well Led", "3")
+
+
+def test_domain_profile_shows_a_withheld_score_as_words_not_a_point() -> None:
+    pub = make_pub()
+    ds = pub.scores.domain_scores.copy()
+    ds["score"] = ds["score"].astype("Int64")
+    hit = (ds["org_code"] == "RA1") & (ds["year"] == 2025) & (ds["score_id"] == "sc_infra")
+    ds.loc[hit, "score"] = pd.NA
+    ds["is_suppressed"] = hit
+    scores = SimpleNamespace(**{**vars(pub.scores), "domain_scores": ds})
+    withheld = Publication(**{**vars(pub), "scores": scores})
+    chart = charts.org_domain_profile(withheld, "RA1", "acute", 2025)
+    row = next(r for r in chart.spec["datasets"]["rows"] if r["label"] == "Infrastructure")
+    assert "withheld" in row["note"]
+    assert row["row"] not in {p["row"] for p in chart.spec["datasets"]["points"]}
+    assert ("Infrastructure", "Ensure Smart Foundations", "[c]") == chart.rows[2][:3]
+    assert chart.summary.endswith("; 1 withheld.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Like-for-like
+
+
+def test_like_for_like_draws_no_line_across_a_break_and_says_why(pub: Publication) -> None:
+    chart = charts.org_like_for_like(pub, "RA1", "acute")
+    rows = chart.spec["datasets"]["rows"]
+    points = chart.spec["datasets"]["points"]
+    # well led comparable: 2024 (2 + 3) / 2 = 2.5 -> 2025 3.5; empower (sc_records) changed
+    assert (rows[0]["min"], rows[0]["max"], rows[0]["note"]) == (2.5, 3.5, "")
+    assert rows[2]["min"] is None and rows[2]["max"] is None
+    assert rows[2]["note"] == "Not comparable: Questions on record sharing were rewritten"
+    assert {p["row"] for p in points} == {"000", "001"}
+    assert [(p["series"], p["value"]) for p in points if p["row"] == "000"] == [
+        ("2024", 2.5), ("2025", 3.5),
+    ]  # fmt: skip
+    assert chart.rows[0] == ("Well Led", "2.50", "3.50", "+1.00", "2 of 2", "")
+    assert chart.summary == (
+        "Over comparable domains, between 2024 and 2025: 1 pillar rose, 0 fell, 1 unchanged; "
+        "1 not comparable."
+    )
+
+
+def test_like_for_like_without_a_previous_return_says_so(pub: Publication) -> None:
+    chart = charts.org_like_for_like(pub, "QBB", "icb", 2025)
+    assert chart.spec["datasets"]["points"] == []
+    assert all(r["note"] == "No 2024 return to compare with" for r in chart.spec["datasets"]["rows"])
+
+
+# ---------------------------------------------------------------------------------------------
+# ICB system, region, national, domain
+
+
+def test_icb_system_shows_member_returns_the_icb_and_the_national_median(pub: Publication) -> None:
+    chart = charts.icb_system(pub, "QAA", 2025)
+    points = chart.spec["datasets"]["points"]
+    well_led = [(p["series"], p["name"], p["value"]) for p in points if p["row"] == "000"]
+    assert well_led == [
+        ("Member trust return", "Alpha Hospitals NHS Trust (acute)", 3.5),
+        ("Member trust return", "Beta Ambulance Service (ambulance)", 2.5),
+        ("Member trust return", "Gamma Healthcare (acute)", 3.0),
+        ("ICB's own survey", "NHS North Test ICB", 3.0),
+    ]
+    # national trusts 2025 well led: 3.5, 3.0, 2.0, 4.0, 2.5 -> median 3.0; members' median 3.0
+    assert chart.spec["datasets"]["rows"][0]["median"] == 3.0
+    assert chart.rows[1][:3] == ("National median", "All trusts", "3.00")
+    assert [r[0] for r in chart.rows[2:]] == sorted(r[0] for r in chart.rows[2:])
+    assert chart.summary.startswith("3 returns from 3 member trusts;")
+    assert chart.is_static
+
+
+def test_region_shows_its_organisations_against_england(pub: Publication) -> None:
+    chart = charts.region_distribution(pub, "Y58", 2025)
+    rows = chart.spec["datasets"]["rows"]
+    assert [r["label"] for r in rows] == ["Acute", "Integrated care board"]
+    names = [p["name"] for p in chart.spec["datasets"]["points"] if p["row"] == "000"]
+    assert names == ["Delta Hospitals", "Epsilon Trust", "Region median"]
+    assert chart.is_static
+
+
+def test_national_level_counts_match_the_benchmarks(pub: Publication) -> None:
+    chart = charts.national_level_counts(pub, 2025, "acute")
+    cells = chart.spec["datasets"]["cells"]
+    assert len(cells) == 15
+    bench = pub.benchmarks
+    row = bench[(bench["year"] == 2025) & (bench["peer_group_type"] == "care_setting")
+                & (bench["care_setting"] == "acute") & (bench["measure_id"] == "well_led")].iloc[0]  # fmt: skip
+    counts = [c["n"] for c in cells if c["row"] == "Well Led"]
+    assert counts == [int(row[f"n_level_{i}"]) for i in range(1, 6)]
+    assert chart.rows[0] == ("Well Led", *(str(n) for n in counts), "4")
+    assert all(c["text"] == str(c["n"]) for c in cells)  # counts are written, not only shaded
+
+
+def test_overall_distribution_counts_every_organisation(pub: Publication) -> None:
+    chart = charts.national_overall_distribution(pub, 2025, "acute")
+    bins = chart.spec["datasets"]["bins"]
+    assert sum(b["n"] for b in bins) == 4
+    assert [b["start"] for b in bins][:2] == [1.0, 1.25] and bins[-1]["end"] == 5.0
+    assert chart.spec["datasets"]["marker"][0]["text"].startswith("Median ")
+    assert chart.summary.startswith("4 acute trusts; overall scores from ")
+
+
+def test_domain_distribution_is_by_care_setting_and_year(pub: Publication) -> None:
+    chart = charts.domain_distribution(pub, "sc_strategy")
+    assert [r[0] for r in chart.rows] == ["Acute, 2024", "Ambulance, 2024", "Acute, 2025", "Ambulance, 2025"]
+    # acute 2025 strategy: 4, 3, 2, 4 -> level 4 most common (2 of 4)
+    assert chart.rows[2] == ("Acute, 2025", "0", "1", "1", "2", "0", "4")
+    assert chart.summary == (
+        "In 2025, the most common level is level 4 for acute trusts (2 of 4); "
+        "level 3 for ambulance trusts (1 of 1)."
+    )
+
+
+def test_readable_at_375_pixels(pub: Publication) -> None:
+    chart = charts.org_domain_profile(pub, "RA1", "acute", 2025)
+    spec = {**chart.spec, "width": 375}
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=charts.render.VL_VERSION)
+    assert re.search(r'<svg[^>]* width="375"', svg)
+    assert "Board assurance" in svg and "Ensure Smart Foundations" in svg
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML, assets and static files
+
+
+class _Parsed(HTMLParser):
+    """Collect the tags, attributes and text of a chart block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: dict[str, str] = {}
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self.text[self._open[-1]] = self.text.get(self._open[-1], "") + data
+
+
+def _view(parsed: _Parsed) -> dict:
+    """The attributes of the element the chart renders into."""
+    return next(a for t, a in parsed.tags if t == "div" and a.get("class") == "dma-chart__view")
+
+
+def test_chart_html_has_the_spec_summary_and_an_accessible_table(pub: Publication) -> None:
+    chart = charts.org_pillar_profile(pub, "RA1", "acute", 2025)
+    html = charts.chart_html(chart)
+    assert html.startswith('<figure class="dma-chart" id="org-ra1-acute-2025-pillars"')
+    assert "\n\n" not in html and not re.search(r"^\s", html, re.M)  # one raw HTML block
+    parsed = _Parsed()
+    parsed.feed(html)
+    view = _view(parsed)
+    assert view["role"] == "img" and view["aria-label"] == chart.description
+    assert json.loads(parsed.text["script"]) == chart.spec
+    assert parsed.text["caption"] == chart.table_caption
+    scopes = [a.get("scope") for t, a in parsed.tags if t == "th"]
+    assert scopes == ["col"] * len(chart.columns) + ["row"] * len(chart.rows)
+    assert chart.summary in html
+
+
+def test_chart_html_escapes_every_text() -> None:
+    pub = make_pub({"RA1": 'R&D </script><b>"Trust"</b> <!--'})
+    chart = charts.org_pillar_profile(pub, "RA1", "acute", 2025)
+    html = charts.chart_html(chart)
+    assert html.count("</script>") == 1 and "<!--" not in html and "<b>" not in html
+    parsed = _Parsed()
+    parsed.feed(html)
+    assert json.loads(parsed.text["script"]) == chart.spec
+    assert 'R&D </script><b>"Trust"</b> <!--' in _view(parsed)["aria-label"]
+
+
+def test_chart_assets_are_written_as_classic_scripts(tmp_path: Path) -> None:
+    charts.write_chart_assets(tmp_path)
+    bundle = (tmp_path / "assets/js/vega-bundle.js").read_text(encoding="utf-8")
+    page = (tmp_path / "assets/js/charts.js").read_text(encoding="utf-8")
+    assert charts.CHART_SCRIPTS == ("assets/js/vega-bundle.js", "assets/js/charts.js")
+    assert "window.vegaEmbed=" in bundle and bundle.rstrip().endswith("})();")
+    assert not re.search(r"^\s*(import|export)\s", bundle, re.M)  # not an ES module
+    assert "document$" in page and "DOMContentLoaded" in page and "actions: false" in page
+    assert "http" not in page
+
+
+def test_static_charts_are_svg_with_their_spec_beside_them(
+    pub: Publication, tmp_path: Path
+) -> None:
+    chosen = [
+        charts.national_level_counts(pub, 2025, "acute"),
+        charts.org_pillar_profile(pub, "RA1", "acute", 2025),  # not static
+    ]
+    written = charts.write_static_charts(chosen, [tmp_path / "a", tmp_path / "b"])
+    assert list(written) == ["national-2025-acute-levels"]
+    for folder in ("a", "b"):
+        svg = (tmp_path / folder / "national-2025-acute-levels.svg").read_text(encoding="utf-8")
+        spec = json.loads((tmp_path / folder / "national-2025-acute-levels.vl.json").read_text())
+        assert svg.startswith("<svg") and "Well Led" in svg
+        assert spec == charts.static_spec(chosen[0])
+        assert spec["title"]["text"] == chosen[0].title
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        "national-2025-acute-levels.svg", "national-2025-acute-levels.vl.json",
+    ]  # fmt: skip

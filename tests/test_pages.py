@@ -1,0 +1,306 @@
+"""The generated Markdown pages: inventory, determinism, escaping, order and trust page content."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import markdown
+import mini
+import pandas as pd
+import pytest
+
+from dma_publish.aggregate import benchmark
+from dma_publish.pages import build_pages, md_text, page_inventory, write_pages
+from dma_publish.pipeline import Publication
+from dma_publish.release import Release, Revision
+from dma_publish.score import score_returns
+
+HOSTILE = "Trust <script>alert(1)</script> | *x* [y](z) _u_"
+NAV_TARGETS = [
+    "index.md",
+    "national.md",
+    "organisations/index.md",
+    "regions/index.md",
+    "icbs/index.md",
+    "domains/index.md",
+    "downloads/index.md",
+    "comparability.md",
+    "data-dictionary.md",
+    "revisions.md",
+]
+
+
+def _release() -> Release:
+    """Release metadata for the mini publication."""
+    return Release(
+        version="2025.1.0",
+        release_date=dt.date(2025, 9, 18),
+        status="final",
+        reporting_period="April to June 2025",
+        years=(2024, 2025),
+        title="Digital Maturity Assessment 2025 (test)",
+        publisher="Test publisher",
+        contact="test@example.org",
+        licence="Open Government Licence v3.0",
+        revisions=(Revision(version="2025.1.0", date=dt.date(2025, 9, 18), note="First public release."),),
+    )
+
+
+def _answers() -> pd.DataFrame:
+    """Returns for both years; Gamma (RCC) has no 2024 return, Beta (RBB) a weaker 2025 one."""
+    groups = []
+    for year in (2024, 2025):
+        groups += [
+            mini.answers_for(year, "RAA", "acute", q_pct="50"),
+            mini.answers_for(year, "RAA", "community", q_board="Some"),
+            mini.answers_for(year, "QAA", "icb"),
+            mini.answers_for(year, "QBB", "icb", q_icb="No"),
+        ]
+    groups += [
+        mini.answers_for(2024, "RBB", "acute"),
+        mini.answers_for(2025, "RBB", "acute", q_strategy="No", q_med="EPMA"),
+        mini.answers_for(2025, "RCC", "community"),
+    ]
+    return mini.answers_frame(*groups)
+
+
+def mini_publication() -> Publication:
+    """A small hand-built publication through the real scoring and benchmark stages."""
+    frames = mini.methodology()
+    ref = mini.reference()
+    orgs = ref.organisations.copy()
+    orgs.loc[orgs["org_code"] == "RCC", "org_name"] = HOSTILE
+    ref = dataclasses.replace(ref, organisations=orgs)
+    answers = _answers()
+    scores = score_returns(answers, frames, ref)
+    returns = answers[["year", "org_code", "care_setting"]].drop_duplicates().assign(status="scored")
+    returns = pd.concat(
+        [returns, pd.DataFrame([{"year": 2024, "org_code": "RCC", "care_setting": "community", "status": "rejected"}])]
+    )
+    validated = SimpleNamespace(answers=answers, returns=returns, issues=pd.DataFrame(), reconciliation={})
+    return Publication(
+        release=_release(),
+        reference=ref,
+        methodology=frames,
+        validated=validated,
+        scores=scores,
+        benchmarks=benchmark(scores, ref),
+        inputs_hash="0" * 64,
+        generator_version="0.1.0",
+        is_demo=True,
+    )
+
+
+def mini_downloads() -> list[SimpleNamespace]:
+    """A manifest like opendata.write_open_data's, with one slice per organisation."""
+    files = [SimpleNamespace(path="domain_scores.csv", bytes=2048, format="csv", title="Domain scores", description="d")]
+    for code in ("QAA", "QBB", "RAA", "RBB", "RCC"):
+        files.append(SimpleNamespace(path=f"organisations/{code}.csv", bytes=100, format="csv", title=code, description="s"))
+    return files
+
+
+@pytest.fixture(scope="module")
+def pub() -> Publication:
+    """The mini publication."""
+    return mini_publication()
+
+
+@pytest.fixture(scope="module")
+def downloads() -> list[SimpleNamespace]:
+    """The mini manifest."""
+    return mini_downloads()
+
+
+@pytest.fixture(scope="module")
+def pages(pub, downloads) -> dict[str, str]:
+    """Every page of the mini publication."""
+    return build_pages(pub, downloads)
+
+
+def _rendered(text: str) -> str:
+    """A page body as MkDocs would render it (front matter dropped)."""
+    body = text.split("---\n", 2)[2]
+    return markdown.markdown(body, extensions=["tables", "toc", "attr_list", "md_in_html"])
+
+
+# --- md_text ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [HOSTILE, "<img src=x onerror=alert(1)>", "a|b", "**bold** and `code`", "[link](http://x)", "# heading", "~~s~~ ==m== :smile:"],
+)
+def test_md_text_renders_as_the_same_text(hostile):
+    html = markdown.markdown(f"| h |\n|---|\n| {md_text(hostile)} |", extensions=["tables"])
+    cell = re.search(r"<td>(.*)</td>", html).group(1)
+    assert "<" not in cell.replace("&lt;", "")
+    import html as html_lib
+
+    assert html_lib.unescape(cell) == hostile
+
+
+def test_md_text_collapses_newlines_so_tables_hold():
+    assert "\n" not in md_text("line one\nline two")
+    assert md_text(None) == ""
+
+
+# --- inventory --------------------------------------------------------------------------------
+
+
+def test_every_organisation_area_and_domain_has_its_page(pages, pub):
+    assert sorted(pages) == page_inventory(pub)
+    for code in ("RAA", "RBB", "RCC"):
+        assert f"trusts/{code}.md" in pages
+    for code in ("QAA", "QBB"):
+        assert f"icbs/{code}.md" in pages
+    for code in ("Y1", "Y2"):
+        assert f"regions/{code}.md" in pages
+    for domain in ("strategy", "context", "medicines", "icb_strategy"):
+        assert f"domains/{domain}.md" in pages
+    for target in NAV_TARGETS:
+        assert target in pages
+
+
+def test_write_pages_writes_files_and_returns_paths(pub, downloads, tmp_path):
+    written = write_pages(pub, tmp_path, downloads=downloads)
+    assert written == sorted(written) == page_inventory(pub)
+    assert all((tmp_path / p).is_file() for p in written)
+    assert not (tmp_path / "about").exists() and not (tmp_path / "overrides").exists()
+
+
+def test_output_is_deterministic(pub, downloads, tmp_path):
+    write_pages(pub, tmp_path / "a", downloads=downloads)
+    write_pages(pub, tmp_path / "b", downloads=downloads)
+    for path in sorted((tmp_path / "a").rglob("*.md")):
+        assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes()
+
+
+def test_every_page_has_title_and_description(pages):
+    for path, text in pages.items():
+        assert text.startswith("---\n"), path
+        front = text.split("---\n")[1]
+        assert re.search(r"^title: \S", front, re.M), path
+        assert re.search(r"^description: \S", front, re.M), path
+
+
+def test_every_markdown_link_is_relative_and_resolves(pages):
+    for path, text in pages.items():
+        for target in re.findall(r"\]\(([^)]+)\)", text):
+            if target.startswith("http"):
+                continue
+            assert not target.startswith("/"), (path, target)
+            resolved = Path(path).parent.joinpath(target).as_posix()
+            resolved = str(Path(resolved).resolve().relative_to(Path.cwd().resolve()))
+            if resolved.endswith(".md"):
+                assert resolved in pages, (path, target)
+
+
+# --- escaping ---------------------------------------------------------------------------------
+
+
+def test_hostile_name_shows_as_text_everywhere(pages):
+    for path, text in pages.items():
+        html = _rendered(text)
+        assert "<script>alert" not in html, path
+        assert "<em>x</em>" not in html, path
+    trust = _rendered(pages["trusts/RCC.md"])
+    assert "Trust &lt;script&gt;alert&#40;1&#41;&lt;/script&gt; &#124; &#42;x&#42;" in trust
+
+
+def test_front_matter_is_escaped_for_the_theme(pages):
+    front = pages["trusts/RCC.md"].split("---\n")[1]
+    assert "<script>" not in front
+    assert "&lt;script&gt;" in front
+
+
+def test_tables_keep_their_columns_with_hostile_names(pages):
+    html = _rendered(pages["organisations/index.md"])
+    for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
+        assert row.count("<td>") in (0, 5)
+
+
+# --- order -------------------------------------------------------------------------------------
+
+
+def test_lists_are_sorted_by_name_never_by_score(pages):
+    az = pages["organisations/index.md"]
+    names = ["Alpha ICB", "Alpha Trust", "Beta ICB", "Beta Trust"]
+    positions = [az.index(md_text(n)) for n in names]
+    assert positions == sorted(positions)
+    assert az.index("Beta Trust") < az.index(md_text(HOSTILE))
+
+
+def test_icb_member_trusts_in_name_order(pages):
+    page = pages["icbs/QAA.md"]
+    assert page.index("Alpha Trust") < page.index("Beta Trust")
+
+
+def test_no_ranks(pages):
+    for path, text in pages.items():
+        assert not re.search(r"\brank(ed)?\b|\b\d+(st|nd|rd|th) (of|out of) \d+", text, re.I), path
+
+
+# --- trust page ----------------------------------------------------------------------------
+
+
+def test_trust_page_has_code_settings_tables_and_download(pages):
+    text = pages["trusts/RAA.md"]
+    body = text.split("---\n", 2)[2]
+    first = body.split("\n\n")[0] + body.split("\n\n")[1]
+    assert "RAA" in first
+    assert "## Acute" in text and "## Community" in text
+    assert "| Pillar | Score | Peer median | Peer middle half (Q1 to Q3) |" in text
+    assert "| Domain | Pillar | Score | Peer median | What the level means |" in text
+    assert "Like-for-like" in text
+    assert "(../downloads/organisations/RAA.csv)" in text
+    assert "data-search-exclude" in text
+
+
+def test_trust_page_peers_are_the_same_care_setting(pages, pub):
+    bench = pub.benchmarks
+    row = bench[
+        (bench["year"] == 2025)
+        & (bench["peer_group_type"] == "care_setting")
+        & (bench["care_setting"] == "acute")
+        & (bench["measure_type"] == "overall")
+    ].iloc[0]
+    assert f"{row['median']:.2f}" in pages["trusts/RAA.md"]
+
+
+def test_missing_year_is_said_plainly(pages):
+    text = pages["trusts/RCC.md"]
+    assert "2024: no scores." in text
+    assert "failed validation" in text
+
+
+def test_domain_page_explains_levels_and_distribution(pages):
+    text = pages["domains/strategy.md"]
+    assert "**Level 4.**" in text and "e_strat_4a in place" in text
+    assert "An organisation at level 3 lacks at least one of these." in text
+    assert "| Year | Care setting | Returns | Level 1 |" in text
+    assert "not scored" in pages["domains/context.md"]
+
+
+def test_downloads_page_lists_files_with_json_ld(pages):
+    text = pages["downloads/index.md"]
+    assert "2.0 kB" in text and "CSV" in text
+    assert '<script type="application/ld+json">' in text
+    assert '"@type": "Dataset"' in text
+    assert "(../data-dictionary.md)" in text
+    assert "Open Government Licence" in text
+
+
+def test_revisions_page_lists_the_log(pages):
+    assert "| 2025.1.0 | 2025-09-18 | First public release. |" in pages["revisions.md"]
+
+
+def test_charts_are_embedded_through_the_seam(pub, downloads):
+    class Charts:
+        def get(self, *scope):
+            return [] if scope[0] != "org" else []
+
+    assert build_pages(pub, downloads, charts=Charts()) == build_pages(pub, downloads)
