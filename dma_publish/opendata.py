@@ -111,6 +111,7 @@ def publication_tables(pub: Publication) -> dict[str, pd.DataFrame]:
         "pillar_scores": _pillar_scores(pub),
         "overall_scores": _overall_scores(pub),
         "benchmarks": _benchmarks(pub),
+        "next_level_elements": _next_level(pub),
         "domains": _domains(pub),
         "organisations": _organisations(pub),
         "comparability_notes": _comparability_notes(pub),
@@ -197,6 +198,35 @@ def _pillar_scores(pub: Publication) -> pd.DataFrame:
 def _overall_scores(pub: Publication) -> pd.DataFrame:
     """Overall scores with the organisation columns."""
     frame = pub.scores.overall_scores.rename(columns=_SCORE_RENAMES["overall_scores"])
+    return _with_orgs(frame, pub)
+
+
+def _next_level(pub: Publication) -> pd.DataFrame:
+    """The unmet elements of each organisation's next level, where the policy shows them."""
+    columns = [
+        "year",
+        "org_code",
+        "care_setting",
+        "domain_id",
+        "score_id",
+        "score",
+        "next_level",
+        "element_id",
+    ]
+    source = pub.next_level if pub.next_level is not None else pd.DataFrame(columns=columns)
+    meth = pub.methodology
+    frame = source[columns].rename(columns={"score": "domain_score"})
+    frame = frame.merge(
+        meth.domains[["year", "domain_id", "domain_name", "pillar_id"]],
+        on=["year", "domain_id"],
+        how="left",
+        validate="many_to_one",
+    )
+    frame = frame.merge(_pillar_names(pub), on="pillar_id", how="left")
+    names = meth.score_defs[["year", "domain_id", "score_id", "score_name"]]
+    frame = frame.merge(names, on=["year", "domain_id", "score_id"], how="left")
+    texts = meth.elements[["year", "element_id", "element_text"]]
+    frame = frame.merge(texts, on=["year", "element_id"], how="left", validate="many_to_one")
     return _with_orgs(frame, pub)
 
 

@@ -375,6 +375,32 @@ _FIELD_LIST: list[Field] = [
         required=False,
         missing=NOT_APPLICABLE,
     ),
+    _f(
+        "element_id",
+        "Element",
+        "Identifier of a scoring element: one condition on one answer that a level requires.",
+        "string",
+        "string",
+        pattern=ID_PATTERN,
+    ),
+    _f(
+        "element_text",
+        "Element description",
+        "In plain words, what is in place when the element is met.",
+        "string",
+        "string",
+    ),
+    _f(
+        "next_level",
+        "Next level",
+        "The level above the organisation's domain score: the level whose unmet elements the row lists.",
+        "integer",
+        "int8",
+        unit="level (2 to 5)",
+        dp=0,
+        minimum=2,
+        maximum=5,
+    ),
     # --- scores ----------------------------------------------------------------------------
     _f(
         "domain_score",
@@ -733,6 +759,25 @@ _TABLE_LIST: list[Table] = [
             "comparability_reason": {"required": True},
         },
         groupings={"domain_id": "pillar_id"},
+    ),
+    Table(
+        "next_level_elements",
+        "What the next level needs",
+        "One row per organisation, care setting, year, score and unmet element of the next level: "
+        "the elements an organisation still needs for the level above its domain score. Published "
+        "only for domains whose organisation scores the publication policy shows.",
+        (
+            *_SCORE_DIMS,
+            *_DOMAIN_PARTS,
+            "domain_score",
+            "next_level",
+            "element_id",
+            "element_text",
+        ),
+        ("year", "org_code", "care_setting", "score_id", "element_id"),
+        (_ORG_FK, _DOMAIN_FK),
+        overrides={"domain_score": {"required": True, "maximum": 4, "suppressed_by": None}},
+        groupings={"score_id": "domain_id", "org_code": "region_code"},
     ),
     Table(
         "revisions",
