@@ -68,17 +68,11 @@ def parse_returns_text(name: str, raw: bytes) -> tuple[pd.DataFrame, list[dict[s
     text = _decode(name, raw)
     if not text.strip():
         raise InputError(name, "line 1", "the file is empty: expected a header row", "empty_file")
-    records = _split_records(name, text)
-    header, body = records[0], records[1:]
-    order = _check_header(name, header[1])
-    width = len(header[1])
-    ends_cleanly = text.endswith(("\n", "\r"))
-    for position, (line, fields) in enumerate(body):
-        if len(fields) != width:
-            _raise_field_count(name, line, len(fields), width, last=position == len(body) - 1)
+    header, body = _read_records(name, text)
+    order = _check_header(name, header)
     notices: list[dict[str, object]] = []
-    if not ends_cleanly:
-        last_line = body[-1][0] if body else header[0]
+    if not text.endswith(("\n", "\r")):
+        last_line = body.lines[-1] if body.lines else 1
         notices.append(
             _notice(
                 name,
@@ -87,11 +81,60 @@ def parse_returns_text(name: str, raw: bytes) -> tuple[pd.DataFrame, list[dict[s
                 "the file does not end with a newline; the last line has every field, so it was read",
             )
         )
-    columns = {column: [fields[index] for _, fields in body] for column, index in order.items()}
+    columns = {column: body.columns[index] for column, index in order.items()}
     frame = pd.DataFrame(columns, columns=list(RETURN_COLUMNS), dtype=object)
     frame["source_file"] = name
-    frame["source_line"] = pd.Series([line for line, _ in body], dtype="int64")
+    frame["source_line"] = pd.Series(body.lines, dtype="int64")
     return frame, notices
+
+
+@dataclass
+class _Body:
+    """The data rows of a file, column by column (values interned: answers repeat a lot)."""
+
+    columns: list[list[str]]
+    lines: list[int]
+
+
+def _read_records(name: str, text: str) -> tuple[list[str], _Body]:
+    """Split CSV text into the header and the data rows (column lists), skipping blank lines.
+
+    Rows are checked for their number of fields as they are read, and stored column by column
+    with repeated values shared, so a large file costs little more memory than its text.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    body = _Body(columns=[], lines=[])
+    seen: list[dict[str, str]] = []
+    start = 1
+    pending: tuple[int, int] | None = None  # (line, fields) of a short row not yet known as last
+    try:
+        for fields in reader:
+            if fields:
+                if header is None:
+                    header = fields
+                    body.columns = [[] for _ in fields]
+                    seen = [{} for _ in fields]
+                else:
+                    if pending is not None:
+                        _raise_field_count(name, pending[0], pending[1], len(header), last=False)
+                    if len(fields) != len(header):
+                        pending = (start, len(fields))
+                    else:
+                        for column, cache, value in zip(body.columns, seen, fields, strict=True):
+                            column.append(cache.setdefault(value, value))
+                        body.lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        # The csv module fails at end of input inside an open quote: the last line was cut short.
+        at_end = "end of data" in str(error) or "EOF" in str(error)
+        rule = "truncated_last_line" if at_end else "malformed_csv"
+        raise InputError(name, f"line {start}", f"cannot read the CSV: {error}", rule) from None
+    if header is None:
+        raise InputError(name, "line 1", "the file is empty: expected a header row", "empty_file")
+    if pending is not None:
+        _raise_field_count(name, pending[0], pending[1], len(header), last=True)
+    return header, body
 
 
 def _decode(name: str, raw: bytes) -> str:
@@ -107,24 +150,6 @@ def _decode(name: str, raw: bytes) -> str:
             "save it as CSV UTF-8",
             "not_utf8",
         ) from None
-
-
-def _split_records(name: str, text: str) -> list[tuple[int, list[str]]]:
-    """Split CSV text into (first line number, fields) records, skipping blank lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for fields in reader:
-            if fields:
-                records.append((start, fields))
-            start = reader.line_num + 1
-    except csv.Error as error:
-        # The csv module fails at end of input inside an open quote: the last line was cut short.
-        at_end = "end of data" in str(error) or "EOF" in str(error)
-        rule = "truncated_last_line" if at_end else "malformed_csv"
-        raise InputError(name, f"line {start}", f"cannot read the CSV: {error}", rule) from None
-    return records
 
 
 def _check_header(name: str, header: list[str]) -> dict[str, int]:
