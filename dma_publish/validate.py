@@ -156,10 +156,10 @@ def _normalise(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         }
     )
     for column in (*RETURN_COLUMNS[:6],):
-        work[f"raw_{column}"] = rows[column].fillna("").astype(str).to_numpy()
+        work[f"raw_{column}"] = _per_value(rows[column].fillna(""), str).to_numpy()
     for column, case in _CODE_CASE.items():
-        clean = work[f"raw_{column}"].str.strip()
-        work[column] = clean.str.upper() if case == "upper" else clean.str.lower() if case else clean
+        clean = _per_value(work[f"raw_{column}"], str.strip)
+        work[column] = _per_value(clean, str.upper if case == "upper" else str.lower if case else str)
     work["year_key"] = work["year"]
     parts: list[pd.DataFrame] = []
     for column in _CODE_CASE:
@@ -168,8 +168,20 @@ def _normalise(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         parts.append(_issues(changed, "normalised_code", column, detail, severity="warning"))
     is_year = work["year"].str.fullmatch(r"\d{4}")
     work["year_num"] = pd.to_numeric(work["year"].where(is_year), errors="coerce").fillna(-1).astype("int64")
-    work["answer"] = work["raw_answer"].str.strip()
+    work["answer"] = _per_value(work["raw_answer"], str.strip)
     return work, parts
+
+
+def _per_value(column: pd.Series, function: Any) -> pd.Series:
+    """Apply a string function once per distinct value (codes and answers repeat a lot).
+
+    The result shares one string object per distinct value, so a million rows cost little memory.
+    """
+    values = pd.unique(column.to_numpy())
+    mapping = {value: function(value) for value in values}
+    return pd.Series(
+        [mapping[value] for value in column.to_numpy()], index=column.index, dtype=object
+    )
 
 
 def _attach_questions(work: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
