@@ -534,7 +534,7 @@ def test_dictionary_covers_exactly_the_columns_written(written: tuple[Path, list
     dictionary = pd.read_csv(out / "data-dictionary.csv", dtype=str, keep_default_na=False)
     assert dictionary.equals(data_dictionary().astype(str))
     present = set()
-    for name, table in TABLES.items():
+    for name in TABLES:
         path = out / f"{name}.csv" if name != "organisation_slice" else out / "organisations" / "ZAA.csv"
         present |= {(name, col) for col in pd.read_csv(path, nrows=0).columns}
     assert set(zip(dictionary["table"], dictionary["column"], strict=True)) == present

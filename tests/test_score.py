@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import math
 
+import mini
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import mini
 from dma_publish.score import (
     Scores,
     domain_scores,

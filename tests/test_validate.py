@@ -3,10 +3,10 @@ return policy, normalisation warnings, reconciliation and the removal of persona
 
 from __future__ import annotations
 
+import mini
 import pandas as pd
 import pytest
 
-import mini
 from dma_publish.returns import ReturnsRead
 from dma_publish.validate import (
     ANSWER_COLUMNS,
