@@ -31,6 +31,23 @@ LEVEL_COLUMNS = [f"n_level_{i}" for i in range(1, 6)]
 RETURN_KEY = ["year", "org_code", "care_setting"]
 
 
+def _key_codes(frames: list[pd.DataFrame], cols: list[str]) -> list[np.ndarray]:
+    """Integer codes for the rows' values of `cols`, equal across frames exactly where the
+    values are (missing values match each other, as in a pandas merge). Matching rows on one
+    int64 column is far cheaper than merging on several text columns."""
+    sizes = [len(f) for f in frames]
+    code = np.zeros(sum(sizes), dtype=np.int64)
+    for col in cols:
+        arrays = [f[col].to_numpy() for f in frames]
+        if len({a.dtype for a in arrays}) > 1:
+            arrays = [a.astype(object) for a in arrays]
+        values = np.concatenate(arrays)
+        part, uniques = pd.factorize(values)
+        # compact after each column so the codes stay below the number of rows
+        code, _ = pd.factorize(code * (len(uniques) + 1) + (part + 1))
+    return np.split(code.astype(np.int64), np.cumsum(sizes)[:-1])
+
+
 def _score_treatment(pub: Publication, policy: Policy) -> pd.DataFrame:
     """One row per (year, score_id): its domain, pillar and treatment."""
     defs = pub.methodology.score_defs[["year", "domain_id", "score_id"]]
@@ -39,17 +56,13 @@ def _score_treatment(pub: Publication, policy: Policy) -> pd.DataFrame:
 
 def suppress_domain_scores(domain_scores: pd.DataFrame, treatment: pd.DataFrame) -> pd.DataFrame:
     """Withhold organisation scores of withheld domains and of the rest of their pillar."""
-    df = domain_scores.merge(
-        treatment[["year", "score_id", "finest_level"]], on=["year", "score_id"], how="left"
-    )
-    primary = df["finest_level"].fillna("organisation") != "organisation"
-    pillar_key = RETURN_KEY + ["pillar_id"]
-    touched = df.loc[primary, pillar_key].drop_duplicates()
-    touched["_hit"] = True
-    df = df.merge(touched, on=pillar_key, how="left")
+    score_code, treatment_code = _key_codes([domain_scores, treatment], ["year", "score_id"])
+    withheld = (treatment["finest_level"].fillna("organisation") != "organisation").to_numpy()
+    primary = np.isin(score_code, treatment_code[withheld])
+    (pillar_code,) = _key_codes([domain_scores], RETURN_KEY + ["pillar_id"])
+    hit = np.isin(pillar_code, pillar_code[primary])
     out = domain_scores.copy()
     out["score"] = out["score"].astype("Int64")
-    hit = df["_hit"].notna().to_numpy()
     out["is_suppressed"] = hit
     out.loc[hit, "score"] = pd.NA
     return out
@@ -61,11 +74,10 @@ def suppress_like_for_like(
     """Withhold a like-for-like pillar score whose domain set differs from the pillar score's,
     where that pillar has withheld organisation scores (the difference would give them away)."""
     out = pillar_scores.copy()
-    key = RETURN_KEY + ["pillar_id"]
-    suppressed = domain_scores[domain_scores["is_suppressed"]][key].drop_duplicates()
-    flagged = out.merge(suppressed.assign(_sup=True), on=key, how="left")["_sup"]
+    pillar_code, score_code = _key_codes([pillar_scores, domain_scores], RETURN_KEY + ["pillar_id"])
+    flagged = np.isin(pillar_code, score_code[domain_scores["is_suppressed"].to_numpy(bool)])
     differs = out["lfl_n_scores"].notna() & (out["lfl_n_scores"] != out["n_scores"])
-    hit = flagged.notna().to_numpy() & differs.to_numpy()
+    hit = flagged & differs.to_numpy(dtype=bool, na_value=False)
     out["lfl_is_suppressed"] = hit
     for col in ("lfl_score", "lfl_previous_score", "lfl_n_scores"):
         out.loc[hit, col] = np.nan
@@ -76,61 +88,102 @@ def _primary_benchmark_mask(
     bench: pd.DataFrame, treatment: pd.DataFrame, min_size: int
 ) -> pd.Series:
     """Aggregates finer than the domain's finest level, or over too few organisations."""
-    finest = bench.merge(
-        treatment[["year", "score_id", "finest_level"]].rename(columns={"score_id": "measure_id"}),
-        on=["year", "measure_id"],
-        how="left",
-    )["finest_level"]
-    finest = finest.where(bench["measure_type"].to_numpy() == "domain", "organisation")
-    finest_rank = finest.fillna("organisation").map(LEVEL_RANK).to_numpy()
+    bench_code, treatment_code = _key_codes(
+        [bench.rename(columns={"measure_id": "score_id"}), treatment], ["year", "score_id"]
+    )
+    treatment_rank = treatment["finest_level"].fillna("organisation").map(LEVEL_RANK).to_numpy()
+    # (year, score_id) is the treatment's key: at most one row matches
+    where = pd.Index(treatment_code).get_indexer(bench_code)
+    finest_rank = np.where(where >= 0, treatment_rank[where], LEVEL_RANK["organisation"])
+    finest_rank = np.where(
+        bench["measure_type"].to_numpy() == "domain", finest_rank, LEVEL_RANK["organisation"]
+    )
     group_rank = bench["peer_group_type"].map(PEER_GROUP_LEVEL).map(LEVEL_RANK).to_numpy()
     too_fine = group_rank < finest_rank
     too_small = bench["n_orgs"].to_numpy() < min_size
     return pd.Series(too_fine | too_small, index=bench.index)
 
 
-def _partitions(bench: pd.DataFrame, reference: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
-    """(parent mask, children mask) pairs: groups whose units split the parent's exactly."""
+CELL = ["year", "survey", "measure_type", "measure_id"]
+
+
+def _partitions(
+    bench: pd.DataFrame, reference: pd.DataFrame
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Groups whose parts split a published whole exactly, one entry per kind of split.
+
+    Each entry is (positions, group): the row positions of the parts, ordered by group and then
+    by (n_orgs, peer_group_code), so the first visible part of a group is the one to withhold
+    next; and each part's group number. A group is one whole (a parent row present in the same
+    year, survey and measure) and the parts of one kind that split it:
+
+    - the nation (care setting `all`) into care settings, and into regions;
+    - a region into its region-care-setting groups, and into its ICB systems;
+    - a care setting into its region-care-setting groups.
+    """
     t, code, cs = bench["peer_group_type"], bench["peer_group_code"], bench["care_setting"]
-    pairs = [
-        ((t == "national") & (cs == "all"), t == "care_setting"),
-        ((t == "national") & (cs == "all"), t == "region"),
+    icb_region = (
+        reference.loc[reference["org_type"] == "icb", ["org_code", "region_code"]]
+        .drop_duplicates("org_code")
+        .set_index("org_code")["region_code"]
+    )
+    national = (t == "national") & (cs == "all")
+    rcs = t == "region_care_setting"
+    kinds = [
+        # (parent rows, their key, child rows, a function giving the children's key)
+        (national, None, t == "care_setting", None),
+        (national, None, t == "region", None),
+        (t == "region", code, rcs, lambda c: c.str.split(":", n=1).str[0]),
+        (t == "region", code, t == "icb_system", lambda c: c.map(icb_region)),
+        (t == "care_setting", cs, rcs, lambda c: cs.loc[c.index]),
     ]
-    for region in sorted(bench.loc[t == "region", "peer_group_code"].unique()):
-        region_children = (t == "region_care_setting") & code.str.startswith(f"{region}:")
-        pairs.append(((t == "region") & (code == region), region_children))
-        icbs = reference.loc[
-            (reference["org_type"] == "icb") & (reference["region_code"] == region), "org_code"
-        ]
-        pairs.append(((t == "region") & (code == region), (t == "icb_system") & code.isin(icbs)))
-    for setting in sorted(bench.loc[t == "care_setting", "care_setting"].unique()):
-        pairs.append(
-            (
-                (t == "care_setting") & (cs == setting),
-                (t == "region_care_setting") & (cs == setting),
+    (cell,) = _key_codes([bench], CELL)
+    code_rank, _ = pd.factorize(code, sort=True)
+    n_orgs = bench["n_orgs"].to_numpy()
+    out = []
+    for parent_mask, parent_key, child_mask, child_key in kinds:
+        parent_pos = np.flatnonzero(parent_mask.to_numpy())
+        child_pos = np.flatnonzero(child_mask.to_numpy())
+        if parent_key is None:  # a single whole per cell
+            parent_cell, child_cell = cell[parent_pos], cell[child_pos]
+        else:
+            keys = pd.concat(
+                [parent_key.iloc[parent_pos], child_key(code.iloc[child_pos])], ignore_index=True
             )
-        )
-    return pairs
-
-
-def _secondary_pass(bench: pd.DataFrame, hidden: np.ndarray, pairs: list) -> bool:
-    """Withhold one more part wherever exactly one part of a published whole is withheld."""
-    changed = False
-    cell = ["year", "survey", "measure_type", "measure_id"]
-    for parent_mask, child_mask in pairs:
-        children = bench[child_mask.to_numpy()]
-        parents = bench[parent_mask.to_numpy()]
-        if children.empty or parents.empty:
+            key, uniques = pd.factorize(keys)  # a child with no whole (NaN) gets -1
+            combined = np.concatenate([cell[parent_pos], cell[child_pos]]) * (len(uniques) + 1)
+            combined += key + 1
+            parent_cell, child_cell = combined[: len(parent_pos)], combined[len(parent_pos) :]
+            has_key = key[len(parent_pos) :] >= 0
+            child_pos, child_cell = child_pos[has_key], child_cell[has_key]
+        whole = np.isin(child_cell, parent_cell)
+        child_pos, child_cell = child_pos[whole], child_cell[whole]
+        if not len(child_pos):
             continue
-        for _, grp in children.groupby(cell, sort=True):
-            if parents.merge(grp[cell].head(1), on=cell).empty:
-                continue
-            n_hidden = hidden[grp.index.to_numpy()].sum()
-            if n_hidden == 1 and len(grp) > 1:
-                visible = grp[~hidden[grp.index.to_numpy()]]
-                victim = visible.sort_values(["n_orgs", "peer_group_code"]).index[0]
-                hidden[victim] = True
-                changed = True
+        _, group = np.unique(child_cell, return_inverse=True)
+        order = np.lexsort((code_rank[child_pos], n_orgs[child_pos], group))
+        out.append((child_pos[order], group[order]))
+    return out
+
+
+def _secondary_pass(hidden: np.ndarray, partitions: list[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """Withhold one more part wherever exactly one part of a whole is withheld: the visible
+    part describing fewest organisations (then the first by code), so that the withheld part
+    cannot be worked out as the whole minus the rest."""
+    changed = False
+    for pos, group in partitions:
+        part_hidden = hidden[pos]
+        n_groups = int(group.max()) + 1
+        n_hidden = np.bincount(group, weights=part_hidden, minlength=n_groups)
+        size = np.bincount(group, minlength=n_groups)
+        exposed = (n_hidden == 1) & (size > 1)
+        candidates = exposed[group] & ~part_hidden
+        if not candidates.any():
+            continue
+        # parts are in victim order within each group: the first candidate of each group
+        _, first = np.unique(group[candidates], return_index=True)
+        hidden[pos[candidates][first]] = True
+        changed = True
     return changed
 
 
@@ -140,9 +193,9 @@ def suppress_benchmarks(
     """Withhold aggregates the policy does not allow, and those that would give one away."""
     bench = benchmarks.reset_index(drop=True)
     hidden = _primary_benchmark_mask(bench, treatment, min_size).to_numpy().copy()
-    pairs = _partitions(bench, organisations)
+    partitions = _partitions(bench, organisations)
     for _ in range(10):  # reaches a fixed point in two or three passes
-        if not _secondary_pass(bench, hidden, pairs):
+        if not _secondary_pass(hidden, partitions):
             break
     out = bench.copy()
     for col in LEVEL_COLUMNS:
@@ -157,11 +210,20 @@ def next_level_elements(
     domain_scores: pd.DataFrame, element_results: pd.DataFrame, treatment: pd.DataFrame
 ) -> pd.DataFrame:
     """The elements of the next level each organisation has not met, where that may be shown."""
-    allowed = treatment.loc[treatment["show_unmet_elements"].astype(bool), ["year", "score_id"]]
-    scores = domain_scores[~domain_scores["is_suppressed"]].merge(allowed, on=["year", "score_id"])
-    scores = scores[scores["score"] < 5]
+    key = RETURN_KEY + ["score_id"]
+    allowed = treatment.loc[treatment["show_unmet_elements"].astype(bool)]
+    score_year, allowed_year = _key_codes([domain_scores, allowed], ["year", "score_id"])
+    keep = (
+        ~domain_scores["is_suppressed"].to_numpy(bool)
+        & np.isin(score_year, allowed_year)
+        & (domain_scores["score"] < 5).to_numpy(dtype=bool, na_value=False)
+    )
+    scores = domain_scores.loc[keep, key + ["domain_id", "score"]]
     unmet = element_results[~element_results["is_met"].astype(bool)]
-    merged = scores.merge(unmet, on=RETURN_KEY + ["score_id"], how="inner")
+    score_code, unmet_code = _key_codes([scores, unmet], key)
+    merged = scores.assign(_k=score_code).merge(
+        unmet[["level", "element_id"]].assign(_k=unmet_code), on="_k", how="inner"
+    )
     merged = merged[merged["level"] == merged["score"].astype(int) + 1]
     cols = RETURN_KEY + ["domain_id", "score_id", "score", "level", "element_id"]
     out = merged[cols].rename(columns={"level": "next_level"})
@@ -175,10 +237,11 @@ def suppress(pub: Publication, policy: Policy) -> Publication:
     scores = pub.scores
     domain_scores = suppress_domain_scores(scores.domain_scores, treatment)
     pillar_scores = suppress_like_for_like(scores.pillar_scores, domain_scores)
-    visible = domain_scores.loc[~domain_scores["is_suppressed"], RETURN_KEY + ["score_id"]]
-    element_results = scores.element_results.merge(
-        visible, on=RETURN_KEY + ["score_id"], how="inner"
+    element_code, score_code = _key_codes(
+        [scores.element_results, domain_scores], RETURN_KEY + ["score_id"]
     )
+    visible = score_code[~domain_scores["is_suppressed"].to_numpy(bool)]
+    element_results = scores.element_results[np.isin(element_code, visible)]
     next_level = next_level_elements(domain_scores, scores.element_results, treatment)
     new_scores = dataclasses.replace(
         scores,

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import altair as alt
 import jsonschema
+import numpy as np
 import pandas as pd
 import pytest
 import vl_convert
@@ -120,7 +121,8 @@ def _frames() -> SimpleNamespace:
 def make_pub(org_names: dict[str, str] | None = None) -> Publication:
     """The small publication, optionally with organisations renamed."""
     orgs = pd.DataFrame(
-        ORGS, columns=["org_code", "org_name", "org_type", "care_settings", "icb_code", "region_code"]
+        ORGS,
+        columns=["org_code", "org_name", "org_type", "care_settings", "icb_code", "region_code"],
     )
     orgs["org_name"] = orgs["org_code"].map(org_names or {}).fillna(orgs["org_name"])
     regions = pd.DataFrame(
@@ -324,7 +326,7 @@ def test_domain_profile_shows_a_withheld_score_as_words_not_a_point() -> None:
     row = next(r for r in chart.spec["datasets"]["rows"] if r["label"] == "Infrastructure")
     assert "withheld" in row["note"]
     assert row["row"] not in {p["row"] for p in chart.spec["datasets"]["points"]}
-    assert ("Infrastructure", "Ensure Smart Foundations", "[c]") == chart.rows[2][:3]
+    assert chart.rows[2][:3] == ("Infrastructure", "Ensure Smart Foundations", "[c]")
     assert chart.summary.endswith("; 1 withheld.")
 
 
@@ -354,7 +356,9 @@ def test_like_for_like_draws_no_line_across_a_break_and_says_why(pub: Publicatio
 def test_like_for_like_without_a_previous_return_says_so(pub: Publication) -> None:
     chart = charts.org_like_for_like(pub, "QBB", "icb", 2025)
     assert chart.spec["datasets"]["points"] == []
-    assert all(r["note"] == "No 2024 return to compare with" for r in chart.spec["datasets"]["rows"])
+    assert all(
+        r["note"] == "No 2024 return to compare with" for r in chart.spec["datasets"]["rows"]
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,7 +416,12 @@ def test_overall_distribution_counts_every_organisation(pub: Publication) -> Non
 
 def test_domain_distribution_is_by_care_setting_and_year(pub: Publication) -> None:
     chart = charts.domain_distribution(pub, "sc_strategy")
-    assert [r[0] for r in chart.rows] == ["Acute, 2024", "Ambulance, 2024", "Acute, 2025", "Ambulance, 2025"]
+    assert [r[0] for r in chart.rows] == [
+        "Acute, 2024",
+        "Ambulance, 2024",
+        "Acute, 2025",
+        "Ambulance, 2025",
+    ]
     # acute 2025 strategy: 4, 3, 2, 4 -> level 4 most common (2 of 4)
     assert chart.rows[2] == ("Acute, 2025", "0", "1", "1", "2", "0", "4")
     assert chart.summary == (
@@ -515,3 +524,113 @@ def test_static_charts_are_svg_with_their_spec_beside_them(
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
         "national-2025-acute-levels.svg", "national-2025-acute-levels.vl.json",
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Suppression, speed and stable images
+
+
+def _withheld_pub(sentinels: bool) -> tuple[Publication, Publication]:
+    """The small publication before and after the policy withholds `sc_infra` below region level
+    (minimum group size 2). With sentinels, every value the policy withholds is first set to a
+    number found nowhere else (9 for a domain score, 4.321 for a statistic, 77 for a count)."""
+    from dataclasses import replace
+
+    from dma_publish.policy import PolicyFile, resolve_policy
+    from dma_publish.suppress import (
+        LEVEL_COLUMNS,
+        STAT_COLUMNS,
+        suppress_benchmarks,
+        suppress_domain_scores,
+        suppress_like_for_like,
+    )
+
+    pub = make_pub()
+    doc = {
+        "minimum_group_size": 2,
+        "rules": [{"domains": ["sc_infra"], "finest_level": "region", "reason": "r"}],
+    }
+    policy = resolve_policy(PolicyFile.model_validate(doc), pub.methodology.domains)
+    defs = pub.methodology.score_defs[["year", "domain_id", "score_id"]]
+    treatment = defs.merge(policy.domains, on=["year", "domain_id"])
+    domain, pillar, bench = pub.scores.domain_scores, pub.scores.pillar_scores, pub.benchmarks
+    if sentinels:
+        hit = suppress_domain_scores(domain, treatment)["is_suppressed"].to_numpy()
+        domain = domain.assign(score=np.where(hit, 9, domain["score"]))
+        hit = suppress_like_for_like(pillar, suppress_domain_scores(domain, treatment))
+        pillar = pillar.copy()
+        pillar.loc[hit["lfl_is_suppressed"].to_numpy(), ["lfl_score", "lfl_previous_score"]] = 4.321
+        hit = suppress_benchmarks(bench, treatment, pub.reference.organisations, 2)
+        bench = bench.copy()
+        hidden = hit["is_suppressed"].to_numpy()
+        bench.loc[hidden, STAT_COLUMNS] = 4.321
+        bench.loc[hidden, LEVEL_COLUMNS] = 77
+    raw_scores = SimpleNamespace(
+        domain_scores=domain, pillar_scores=pillar, overall_scores=pub.scores.overall_scores
+    )
+    raw = replace(pub, scores=raw_scores, benchmarks=bench)
+    domain_out = suppress_domain_scores(domain, treatment)
+    scores = SimpleNamespace(
+        domain_scores=domain_out,
+        pillar_scores=suppress_like_for_like(pillar, domain_out),
+        overall_scores=pub.scores.overall_scores,
+    )
+    published = replace(
+        pub,
+        scores=scores,
+        benchmarks=suppress_benchmarks(bench, treatment, pub.reference.organisations, 2),
+    )
+    assert scores.domain_scores["is_suppressed"].any()
+    assert published.benchmarks["is_suppressed"].any()
+    return raw, published
+
+
+def _shown_values(chart_set: charts.ChartSet) -> tuple[list, list]:
+    """Every number in the charts' data, and every cell of their tables."""
+    numbers, cells = [], []
+    for chart in chart_set:
+        for records in chart.spec["datasets"].values():
+            for rec in records:
+                numbers += [v for v in rec.values() if isinstance(v, int | float)]
+        cells += [cell for row in chart.rows for cell in row]
+    return numbers, cells
+
+
+def test_no_chart_shows_a_value_the_policy_withholds() -> None:
+    raw, published = _withheld_pub(sentinels=True)
+    # without the policy the sentinels are drawn (so the check below can see them) ...
+    numbers, cells = _shown_values(charts.build_all(raw))
+    assert 9 in numbers and 4.32 in numbers and 77 in numbers and "9" in cells
+    # ... and with it none is, in a spec or a table; withheld cells read [c]
+    numbers, cells = _shown_values(charts.build_all(published))
+    assert not {9, 4.32, 4.321, 77} & set(numbers)
+    assert not {"9", "4.32", "77"} & set(cells)
+    assert "[c]" in cells
+
+
+def test_ms_per_chart_covers_the_whole_build(pub: Publication) -> None:
+    charts.STATS.reset()
+    chart_set = charts.build_all(pub)
+    assert charts.STATS.n_built == len(chart_set) == charts.STATS.n_charts
+    assert charts.STATS.build_seconds >= charts.STATS.seconds
+    assert charts.STATS.ms_per_chart == 1000 * charts.STATS.build_seconds / len(chart_set)
+    assert "ms per chart" in charts.STATS.format()
+
+
+def test_static_images_are_the_same_whichever_process_draws_them_and_in_any_order(
+    pub: Publication, tmp_path: Path
+) -> None:
+    from dma_publish.charts.render import _stable_ids, render_svgs
+
+    grids = [charts.national_level_counts(pub, y, "acute") for y in (2024, 2025)]
+    specs = [charts.static_spec(c) for c in grids]
+    # a gradient legend: Vega numbers its gradients on from every image the process drew before
+    first = render_svgs(specs, workers=1)
+    again = render_svgs(list(reversed(specs)), workers=1)
+    assert first == list(reversed(again))
+    assert all('id="gradient_0"' in svg for svg in first)
+    raw = [vl_convert.vegalite_to_svg(s, vl_version="5.20") for s in specs * 2]
+    assert [_stable_ids(s) for s in raw] == first * 2
+    # helper processes (at least 8 images per helper) give the same files as this process alone
+    many = specs * 8
+    assert render_svgs(many, workers=2) == first * 8

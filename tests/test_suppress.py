@@ -213,3 +213,117 @@ def test_next_level_lists_only_unmet_elements_of_the_next_level_where_allowed():
         ("A", "E4b", 4),
         ("B", "W2", 2),
     ]
+
+
+ORGS_3 = pd.DataFrame(
+    {
+        "org_code": ["Q1", "Q2", "Q3", "Q4"],
+        "org_type": ["icb"] * 4,
+        "region_code": ["R1", "R1", "R1", "R2"],
+    }
+)
+
+
+def test_a_region_split_into_icb_systems_loses_its_smallest_other_part_too():
+    rows = [
+        ("national", "ENG", "all", 40),
+        ("region", "R1", "all", 30),
+        ("region", "R2", "all", 10),
+        ("icb_system", "Q1", "all", 3),  # too small
+        ("icb_system", "Q2", "all", 12),
+        ("icb_system", "Q3", "all", 15),
+        ("icb_system", "Q4", "all", 10),  # R2's only ICB: the whole is R2, nothing to difference
+    ]
+    bench = pd.DataFrame(
+        [_bench_row(*r, measure_type="pillar", measure_id="well_led") for r in rows]
+    )
+    out = suppress_benchmarks(bench, _treatment(), ORGS_3, 5).set_index("peer_group_code")
+    hidden = set(out.index[out["is_suppressed"]])
+    assert hidden == {"Q1", "Q2"}  # Q2: the smaller of the two other parts of R1
+
+
+def _reference_hidden(bench: pd.DataFrame, treatment, orgs, min_size: int) -> np.ndarray:
+    """The secondary suppression written as the plain loops it was first written as (slow):
+    pass over every (whole, parts) pair until nothing changes."""
+    from dma_publish.suppress import _primary_benchmark_mask
+
+    bench = bench.reset_index(drop=True)
+    hidden = _primary_benchmark_mask(bench, treatment, min_size).to_numpy().copy()
+    t, code, cs = bench["peer_group_type"], bench["peer_group_code"], bench["care_setting"]
+    pairs = [
+        ((t == "national") & (cs == "all"), t == "care_setting"),
+        ((t == "national") & (cs == "all"), t == "region"),
+    ]
+    for region in sorted(bench.loc[t == "region", "peer_group_code"].unique()):
+        icbs = orgs.loc[(orgs["org_type"] == "icb") & (orgs["region_code"] == region), "org_code"]
+        pairs.append(
+            (
+                (t == "region") & (code == region),
+                (t == "region_care_setting") & code.str.startswith(f"{region}:"),
+            )
+        )
+        pairs.append(((t == "region") & (code == region), (t == "icb_system") & code.isin(icbs)))
+    for setting in sorted(bench.loc[t == "care_setting", "care_setting"].unique()):
+        pairs.append(
+            (
+                (t == "care_setting") & (cs == setting),
+                (t == "region_care_setting") & (cs == setting),
+            )
+        )
+    cell = ["year", "survey", "measure_type", "measure_id"]
+    for _ in range(10):
+        changed = False
+        for parent_mask, child_mask in pairs:
+            children, parents = bench[child_mask.to_numpy()], bench[parent_mask.to_numpy()]
+            if children.empty or parents.empty:
+                continue
+            for _, grp in children.groupby(cell, sort=True):
+                if parents.merge(grp[cell].head(1), on=cell).empty:
+                    continue
+                part_hidden = hidden[grp.index.to_numpy()]
+                if part_hidden.sum() == 1 and len(grp) > 1:
+                    visible = grp[~part_hidden]
+                    hidden[visible.sort_values(["n_orgs", "peer_group_code"]).index[0]] = True
+                    changed = True
+        if not changed:
+            break
+    return hidden
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_secondary_suppression_matches_the_plain_loops_on_random_tables(seed):
+    rng = np.random.default_rng(seed)
+    regions = {"R1": ["Q1", "Q2", "Q3"], "R2": ["Q4"], "R3": ["Q5", "Q6"]}
+    orgs = pd.DataFrame(
+        [(q, "icb", r) for r, qs in regions.items() for q in qs],
+        columns=["org_code", "org_type", "region_code"],
+    )
+    settings = ["acute", "ambulance", "community"]
+    groups = [("national", "ENG", "all")]
+    groups += [("care_setting", s, s) for s in settings]
+    groups += [("region", r, "all") for r in regions]
+    groups += [("region_care_setting", f"{r}:{s}", s) for r in regions for s in settings]
+    groups += [("icb_system", q, "all") for qs in regions.values() for q in qs]
+    groups += [("icb_system", "QX", "all")]  # an ICB the reference does not know
+    rows = []
+    for year in (2024, 2025):
+        for measure_type, measure_id in (
+            ("domain", "cyber"),
+            ("domain", "gov"),
+            ("pillar", "safe_practice"),
+            ("domain", "wifi"),
+        ):
+            for kind, code, setting in groups:
+                if rng.random() < 0.1:
+                    continue  # a group with no returns: no row
+                n = int(rng.integers(1, 12))
+                rows.append(
+                    {**_bench_row(kind, code, setting, n, measure_type, measure_id), "year": year}
+                )
+    bench = pd.DataFrame(rows)
+    treatment = pd.concat([_treatment().assign(year=2024), _treatment()], ignore_index=True)
+    min_size = int(rng.integers(2, 6))
+    out = suppress_benchmarks(bench, treatment, orgs, min_size)
+    expected = _reference_hidden(bench, treatment, orgs, min_size)
+    assert expected.sum() > 0
+    np.testing.assert_array_equal(out["is_suppressed"].to_numpy(), expected)

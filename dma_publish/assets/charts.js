@@ -4,7 +4,10 @@
 (function () {
   "use strict";
 
-  var OPTIONS = { actions: false, renderer: "svg", tooltip: true };
+  // aria: false - the view's role="img" and aria-label name the chart, and the data table beside
+  // it is the text alternative; the SVG's own marks would otherwise each be an unnamed image
+  // to assistive technology (axe-core: svg-img-alt).
+  var OPTIONS = { actions: false, renderer: "svg", tooltip: true, config: { aria: false } };
 
   function renderChart(figure) {
     var view = figure.querySelector(".dma-chart__view");
@@ -22,6 +25,11 @@
     view.setAttribute("data-rendered", "pending");
     window.vegaEmbed(view, spec, OPTIONS).then(
       function () {
+        var svg = view.querySelector("svg");
+        if (svg) {
+          svg.setAttribute("aria-hidden", "true");
+          svg.setAttribute("focusable", "false");
+        }
         view.setAttribute("data-rendered", "done");
       },
       function (err) {

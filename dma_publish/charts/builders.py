@@ -110,16 +110,33 @@ def _timed(kind: str) -> Callable:
     return wrap
 
 
+SPREAD = ("min", "q1", "median", "q3", "max")
+_NO_SPREAD = ({k: None for k in SPREAD}, {k: fmt(None) for k in SPREAD})
+
+
+def _spread(stats: Record | None) -> tuple[Record, dict[str, str]]:
+    """A peer group's spread as displayed: the rounded numbers (None where unknown or withheld)
+    and their text (`[c]` where so). Worked out once per benchmark record, which is kept with it:
+    the same peer group is drawn behind every organisation of a care setting."""
+    if not stats:
+        return _NO_SPREAD
+    shown = stats.get("_spread")
+    if shown is None:
+        numbers = {k: r2(stats.get(k)) for k in SPREAD}
+        shown = (numbers, {k: fmt(v) for k, v in numbers.items()})
+        stats["_spread"] = shown
+    return shown
+
+
 def _row(i: int, label: str, stats: Record | None = None, **extra: Any) -> Record:
     """One row of a row chart: sort key, label and the peers' spread (None where unknown)."""
-    stats = stats or {}
     rec = {
         "row": f"{i:03d}",
         "label": label,
         "is_heading": False,
         "value_text": "",
         "note": "",
-        **{k: r2(stats.get(k)) for k in ("min", "q1", "median", "q3", "max")},
+        **_spread(stats)[0],
     }
     rec.update(extra)
     return rec
@@ -167,16 +184,15 @@ def org_pillar_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
     for i, pillar in enumerate(lk.pillars):
         pid, name = pillar["pillar_id"], pillar["pillar_name"]
         score, stats = scores.get(pid), peers.get(pid, {})
-        row = _row(i, name, stats, value_text=f"{fmt(score)} (median {fmt(stats.get('median'))})")
+        text = _spread(stats)[1]
+        row = _row(i, name, stats, value_text=f"{fmt(score)} (median {text['median']})")
         if is_missing(score):
             row["note"], row["value_text"] = "No score", ""
         else:
             points.append(_point(row["row"], THIS_ORG, score, org["org_name"]))
         rows.append(row)
         pairs.append((score, stats.get("median")))
-        table.append(
-            (name, fmt(score), *(fmt(stats.get(k)) for k in ("median", "q1", "q3", "min", "max")))
-        )
+        table.append((name, fmt(score), *(text[k] for k in ("median", "q1", "q3", "min", "max"))))
     above, known = _at_or_above(pairs)
     setting = lk.setting_name(care_setting).lower()
     return Chart(
@@ -216,14 +232,20 @@ def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
     """An organisation's domain scores against its peers' median, grouped by pillar."""
     lk = lookup(pub)
     org = _org(lk, org_code)
-    names = {d["score_id"]: d["score_name"] for d in lk.score_defs.get(year, [])}
+    names = lk.memo.get(("score_names", year))
+    if names is None:
+        names = {d["score_id"]: d["score_name"] for d in lk.score_defs.get(year, [])}
+        lk.memo[("score_names", year)] = names
     mine = lk.domain_scores.get((year, org_code, care_setting), [])
     peers = lk.peer_stats(year, care_setting, "domain")
     peer_words = lk.peers_label(care_setting)
+    by_pillar: dict[str, list[Record]] = {}
+    for r in mine:
+        by_pillar.setdefault(r["pillar_id"], []).append(r)
     rows, points, table, pairs = [], [], [], []
     for pillar in lk.pillars:
         these = sorted(
-            (r for r in mine if r["pillar_id"] == pillar["pillar_id"]),
+            by_pillar.get(pillar["pillar_id"], []),
             key=lambda r: (names.get(r["score_id"], r["score_id"]), r["score_id"]),
         )
         if not these:
@@ -236,9 +258,8 @@ def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
                 rec["score"],
             )
             shown = "[c]" if is_missing(score) else str(int(score))
-            row = _row(
-                len(rows), name, stats, value_text=f"{shown} (median {fmt(stats.get('median'))})"
-            )
+            text = _spread(stats)[1]
+            row = _row(len(rows), name, stats, value_text=f"{shown} (median {text['median']})")
             if is_missing(score):
                 row["note"] = "Score withheld under the publication policy [c]"
             else:
@@ -246,14 +267,7 @@ def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
             rows.append(row)
             pairs.append((score, stats.get("median")))
             table.append(
-                (
-                    name,
-                    pillar["pillar_name"],
-                    shown,
-                    fmt(stats.get("median")),
-                    fmt(stats.get("q1")),
-                    fmt(stats.get("q3")),
-                )
+                (name, pillar["pillar_name"], shown, text["median"], text["q1"], text["q3"])
             )
     above, known = _at_or_above(pairs)
     withheld = sum(is_missing(r["score"]) for r in mine)
@@ -304,6 +318,14 @@ def previous_year(pub: Any, year: int) -> int | None:
 
 def _not_comparable_reason(lk: Lookup, year: int, prev: int, pillar_id: str) -> str:
     """Why a pillar has no like-for-like score: its domains' comparability notes."""
+    key = ("not_comparable", year, prev, pillar_id)
+    if key not in lk.memo:
+        lk.memo[key] = _work_out_not_comparable_reason(lk, year, prev, pillar_id)
+    return lk.memo[key]
+
+
+def _work_out_not_comparable_reason(lk: Lookup, year: int, prev: int, pillar_id: str) -> str:
+    """`_not_comparable_reason`, worked out (once per year and pillar)."""
     notes = sorted(
         (r["domain_id"], r["status"], r["reason"])
         for (y, _), r in lk.comparability.items()
@@ -371,7 +393,10 @@ def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | No
     lk = lookup(pub)
     org = _org(lk, org_code)
     year = pub.latest_year if year is None else year
-    prev = previous_year(pub, year)
+    key = ("previous_year", year)
+    if key not in lk.memo:
+        lk.memo[key] = previous_year(pub, year)
+    prev = lk.memo[key]
     if prev is None:
         raise KeyError(f"{year} has no previous year to compare with")
     mine = {r["pillar_id"]: r for r in lk.pillar_scores.get((year, org_code, care_setting), [])}
@@ -545,12 +570,9 @@ def _region_rows(
         rows.append(row)
         pairs.append((mine.get("median"), england.get("median")))
         name = setting["care_setting_name"]
-        table.append(
-            (name, "England", *(fmt(england.get(k)) for k in ("median", "q1", "q3", "min", "max")))
-        )
-        table.append(
-            (name, "Region", *(fmt(mine.get(k)) for k in ("median", "q1", "q3", "min", "max")))
-        )
+        for group, stats in (("England", england), ("Region", mine)):
+            text = _spread(stats)[1]
+            table.append((name, group, *(text[k] for k in ("median", "q1", "q3", "min", "max"))))
         table += [(name, n, fmt(s), "", "", "", "") for n, s in scores]
     return rows, points, table, pairs
 
@@ -815,7 +837,8 @@ def _org_charts(pub: Any, lk: Lookup, out: ChartSet) -> None:
 
 
 def build_all(pub: Any) -> ChartSet:
-    """Every chart of the publication, in a stable order."""
+    """Every chart of the publication, in a stable order; timed whole in STATS."""
+    start = time.perf_counter()
     lk = lookup(pub)
     out = ChartSet()
     for year in pub.years:
@@ -831,4 +854,6 @@ def build_all(pub: Any) -> ChartSet:
     score_ids = sorted({d["score_id"] for defs in lk.score_defs.values() for d in defs})
     for score_id in score_ids:
         out.add(domain_distribution(pub, score_id))
+    STATS.build_seconds += time.perf_counter() - start
+    STATS.n_built += len(out)
     return out

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -21,12 +20,28 @@ def is_missing(value: Any) -> bool:
     """True for None, NaN and pandas' NA."""
     if value is None or value is pd.NA:
         return True
-    return isinstance(value, float) and math.isnan(value)
+    return isinstance(value, float) and value != value  # NaN is the one float not equal to itself
+
+
+# Displayed numbers by value. Rounding through Decimal costs some microseconds, and the same values
+# (a peer group's median, a whole level) recur in chart after chart, so each is rounded once.
+# Zero is left out: 0.0 == -0.0 would give one the other's sign.
+_R2: dict[Any, float | None] = {None: None}
 
 
 def r2(value: Any) -> float | None:
     """A displayed number: rounded half away from zero to 2 places; None when missing."""
-    return None if is_missing(value) else round_half_away(float(value), 2)
+    try:
+        return _R2[value]
+    except (KeyError, TypeError):
+        pass
+    if is_missing(value):
+        return None
+    number = float(value)
+    rounded = round_half_away(number, 2)
+    if number != 0 and len(_R2) < 1_000_000:
+        _R2[value] = rounded
+    return rounded
 
 
 def fmt(value: Any) -> str:
@@ -36,8 +51,17 @@ def fmt(value: Any) -> str:
 
 
 def _records(frame: pd.DataFrame) -> list[Record]:
-    """Rows as dicts of plain Python values."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    """Rows as dicts of plain Python values (None where missing)."""
+    columns = []
+    for name in frame.columns:
+        col = frame[name]
+        values = col.astype(object).tolist() if col.dtype.kind == "M" else col.tolist()
+        missing = col.isna().to_numpy()
+        if missing.any():
+            values = [None if m else v for v, m in zip(values, missing, strict=True)]
+        columns.append(values)
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _group(records: list[Record], keys: tuple[str, ...]) -> dict[tuple, list[Record]]:
@@ -63,6 +87,7 @@ class Lookup:
     bench: dict[tuple, dict[str, Record]]  # (year, survey, type, code, setting, measure_type)
     score_defs: dict[int, list[Record]]  # year -> score_id, score_name, domain_name, pillar_id
     comparability: dict[tuple, Record]  # (year, domain_id)
+    memo: dict[tuple, Any] = field(default_factory=dict)  # builders' derived values, by key
 
     def peer_stats(self, year: int, care_setting: str, measure_type: str) -> dict[str, Record]:
         """Benchmarks of an organisation's national peers: its care setting, or all ICBs."""

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import subprocess
+import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -128,19 +134,140 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+# vl-convert renders one image at a time in a process (about 0.15 s each, nearly all of it in
+# Vega's layout), so helper processes render others meanwhile. A helper is a bare interpreter
+# running this loop (not multiprocessing, which would import the caller's main module again).
+_HELPER = """
+import json, sys, vl_convert
+for line in sys.stdin:
+    svg = vl_convert.vegalite_to_svg(json.loads(line), vl_version=sys.argv[1])
+    sys.stdout.write(json.dumps(svg) + "\\n")
+    sys.stdout.flush()
+"""
+MIN_IMAGES_PER_HELPER = 8
+# Vega numbers the gradients (and clip paths, patterns) it defines with a counter that runs on
+# over every image a process draws, so an image's ids depend on what was drawn before it there.
+_DEF_ID = re.compile(
+    r'(?<=id=")((?:gradient_|clip|pattern_)\d+)(?=")|(?<=url\(#)((?:gradient_|clip|pattern_)\d+)(?=\))'
+)
+
+
+def _stable_ids(svg: str) -> str:
+    """Renumber an SVG's gradient, clip and pattern ids from 0 in order of appearance, so the
+    image depends only on its spec (whichever process drew it, and whatever it drew before)."""
+    numbers: dict[str, str] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        name = match.group(0)
+        if name not in numbers:
+            prefix = name.rstrip("0123456789")
+            numbers[name] = f"{prefix}{sum(n.startswith(prefix) for n in numbers)}"
+        return numbers[name]
+
+    return _DEF_ID.sub(renumber, svg)
+
+
+def _to_svg(spec: dict[str, Any]) -> str:
+    """One spec as SVG text, drawn in this process."""
+    return vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
+
+
+def _helpers(n_images: int, workers: int | None) -> int:
+    """How many helper processes to start: one fewer than the cores (this process renders too),
+    and none for a handful of images (a helper takes a second or two to start)."""
+    cores = workers if workers is not None else (os.cpu_count() or 1)
+    return max(0, min(cores - 1, n_images // MIN_IMAGES_PER_HELPER))
+
+
+class _Images:
+    """The images still to draw: helpers take them from the front, this process from the back."""
+
+    def __init__(self, specs: list[dict[str, Any]]) -> None:
+        self.specs = specs
+        self.svgs: list[str | None] = [None] * len(specs)
+        self._lock = threading.Lock()
+        self._front, self._back = 0, len(specs)
+
+    def take(self, from_front: bool) -> int | None:
+        """The index of an image nobody has taken yet, or None when all are taken."""
+        with self._lock:
+            if self._front >= self._back:
+                return None
+            if from_front:
+                self._front += 1
+                return self._front - 1
+            self._back -= 1
+            return self._back
+
+
+def _helper(images: _Images) -> None:
+    """Feed images to one helper process, one at a time, until none are left or it fails."""
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _HELPER, VL_VERSION],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )
+    except OSError:
+        return
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        while (i := images.take(from_front=True)) is not None:
+            proc.stdin.write(json.dumps(images.specs[i], allow_nan=False) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            if not line:
+                break  # the helper died: image i is left for this process
+            images.svgs[i] = json.loads(line)
+    except (OSError, ValueError):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        proc.stdout.close()
+        proc.wait()
+
+
+def render_svgs(specs: list[dict[str, Any]], workers: int | None = None) -> list[str]:
+    """Each Vega-Lite spec as SVG text, in order, spread over `workers` processes (this one
+    included; by default one per core). Helpers take images from the front of the list and this
+    process from the back, so the work balances itself; whatever a helper fails to return (it
+    could not start, or died) is drawn here. Every image is the same whichever process drew it."""
+    images = _Images(specs)
+    threads = [
+        threading.Thread(target=_helper, args=(images,), daemon=True)
+        for _ in range(_helpers(len(specs), workers))
+    ]
+    for thread in threads:
+        thread.start()
+    while (i := images.take(from_front=False)) is not None:
+        images.svgs[i] = _to_svg(specs[i])
+    for thread in threads:
+        thread.join()
+    return [
+        _stable_ids(svg if svg is not None else _to_svg(spec))
+        for svg, spec in zip(images.svgs, specs, strict=True)
+    ]
+
+
 def write_static_charts(
-    charts: Iterable[Chart], out_dirs: Iterable[Path]
+    charts: Iterable[Chart], out_dirs: Iterable[Path], workers: int | None = None
 ) -> dict[str, StaticChart]:
-    """Write each national, region and ICB chart as SVG with its spec beside it, in each folder."""
+    """Write each national, region and ICB chart as SVG with its spec beside it, in each folder.
+
+    The images are rendered in parallel (`render_svgs`; `workers=1` renders them here, one by
+    one); the files are the same either way."""
     dirs = [Path(d) for d in out_dirs]
     for d in dirs:
         d.mkdir(parents=True, exist_ok=True)
+    chosen = [chart for chart in charts if chart.is_static]
+    specs = [static_spec(chart) for chart in chosen]
+    svgs = render_svgs(specs, workers)
     written: dict[str, StaticChart] = {}
-    for chart in charts:
-        if not chart.is_static:
-            continue
-        spec = static_spec(chart)
-        svg = vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    for chart, spec, svg in zip(chosen, specs, svgs, strict=True):
         text = (
             json.dumps(spec, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
         )
