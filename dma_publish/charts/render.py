@@ -27,6 +27,7 @@ SCRIPT_NAME = "charts.js"
 # For mkdocs.yml `extra_javascript`, in this order (paths relative to the docs folder).
 CHART_SCRIPTS = ((ASSET_DIR / BUNDLE_NAME).as_posix(), (ASSET_DIR / SCRIPT_NAME).as_posix())
 PAGE_SCRIPT = Path(__file__).resolve().parent.parent / "assets" / SCRIPT_NAME
+BUNDLE_CACHE = Path(__file__).resolve().parent.parent.parent / ".cache" / "vega"
 STATIC_WIDTH = 640
 
 
@@ -91,12 +92,32 @@ def vega_bundle() -> str:
         f"vega {vl_convert.get_vega_version()}, vega-lite {VL_VERSION}, "
         f"vega-embed {vl_convert.get_vega_embed_version()}"
     )
-    body = vl_convert.javascript_bundle(vl_version=VL_VERSION)
+    body = _cached_bundle_body()
     return (
         f"/* Vega, Vega-Lite and vega-embed ({versions}), BSD-3-Clause, bundled by "
         "vl-convert-python at build time. */\n"
         '(function () {\n"use strict";\n' + body + "\n})();\n"
     )
+
+
+def _cached_bundle_body() -> str:
+    """vl-convert's bundle, cached on disk per vl-convert and Vega-Lite version (3 s to make).
+
+    The bundle depends only on those versions, so a cached copy gives the same bytes.
+    """
+    version = getattr(vl_convert, "__version__", "unknown")
+    path = BUNDLE_CACHE / f"vega-bundle-{version}-vl{VL_VERSION}.js"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    body = vl_convert.javascript_bundle(vl_version=VL_VERSION)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(body, encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only checkout just rebuilds the bundle each time
+    return body
 
 
 def write_chart_assets(site_docs_dir: Path) -> None:
