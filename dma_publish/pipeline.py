@@ -276,12 +276,13 @@ def run_build(
     log: StageLog | None = None,
 ) -> Publication:
     """The whole build: assemble, report, and (unless check_only) publish into site_dir."""
-    from dma_publish.validate import check_reconciliation, format_summary
+    from dma_publish.validate import check_reconciliation, format_summary, validation_report
 
     log = log if log is not None else StageLog()
     pub = assemble(data_dir, log)
     echo(format_inputs(pub))
-    write_validation_report(pub.validated.issues, report_path)
+    # validation_report quotes text a spreadsheet would run as a formula (answers are raw input).
+    write_validation_report(validation_report(pub.validated), report_path)
     echo(format_summary(pub.validated))
     echo(f"validation report: {report_path}")
     check_reconciliation(pub.validated)

@@ -45,6 +45,8 @@ TRUST_CARE_SETTINGS = ("acute", "mental_health", "community", "ambulance")
 ICB_CARE_SETTING = "icb"
 CODE_PATTERN = re.compile(r"^[A-Z0-9]{3,5}$")
 ONS_CODE_PATTERN = re.compile(r"^E\d{8}$")
+# A name is published as a CSV cell: one a spreadsheet would run as a formula is refused here.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 ORGANISATIONS_FILE = "organisations.csv"
 REGIONS_FILE = "regions.csv"
@@ -99,7 +101,7 @@ def _load_regions(path: Path) -> pd.DataFrame:
     seen: set[str] = set()
     for row in _read_rows(path, REGION_COLUMNS):
         code = _code(path, row, "region_code", seen)
-        name = _required(path, row, "region_name")
+        name = _name(path, row, "region_name")
         ons = _ons_code(path, row, required=True)
         records.append({"region_code": code, "region_name": name, "ons_code": ons})
     frame = pd.DataFrame.from_records(records, columns=list(REGION_COLUMNS))
@@ -129,7 +131,7 @@ def _load_organisations(path: Path, regions: pd.DataFrame) -> pd.DataFrame:
 def _organisation(path: Path, row: _Row, region_codes: set[str], seen: set[str]) -> dict:
     """Check one organisation row and return it normalised (tuples for list cells)."""
     code = _code(path, row, "org_code", seen)
-    name = _required(path, row, "org_name")
+    name = _name(path, row, "org_name")
     org_type = _required(path, row, "org_type").lower()
     if org_type not in ORG_TYPES:
         raise _error(
@@ -368,6 +370,20 @@ def _required(path: Path, row: _Row, column: str) -> str:
     value = row.values[column].strip()
     if not value:
         raise _error(path, row, column, f"{column} is empty", "missing_value")
+    return value
+
+
+def _name(path: Path, row: _Row, column: str) -> str:
+    """Return a required name, refusing one that a spreadsheet would run as a formula."""
+    value = _required(path, row, column)
+    if value.startswith(FORMULA_START):
+        raise _error(
+            path,
+            row,
+            column,
+            f"{column} {value!r} starts with {value[0]!r}: a spreadsheet would run it as a formula",
+            "formula_like_text",
+        )
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -53,13 +54,15 @@ def test_check_only_reports_counts_and_reconciliation(tmp_path):
 
 
 def test_bad_input_exits_2_naming_the_file(tmp_path):
+    # A copy of the inputs whose 2025 returns file is empty (the returns themselves are not
+    # needed: the empty file stops the build as it is read).
     data = tmp_path / "data"
-    import shutil
-
-    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("dma-returns-*.csv"))
+    (data / "returns").mkdir(exist_ok=True)
     (data / "returns" / "dma-returns-2025.csv").write_bytes(b"")
     result = CliRunner().invoke(
         cli, ["build", "--check-only", "--data", str(data), "--report", str(tmp_path / "r.csv")]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 2, result.output
     assert "dma-returns-2025.csv" in result.output
+    assert "[empty_file]" in result.output
