@@ -652,7 +652,7 @@ _TABLE_LIST: list[Table] = [
         "Benchmarks",
         "One row per peer group, care setting, year and measure: how the group's scores are "
         "distributed (count, mean, median, quartiles, range, organisations at each level). "
-        "Benchmarks compare; they do not rank.",
+        "Benchmarks compare; they are not a league table.",
         (
             "year",
             "survey",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html as html_lib
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,12 +15,27 @@ import pandas as pd
 import pytest
 
 from dma_publish.aggregate import benchmark
+from dma_publish.methodology import load_methodologies, methodology_frames
 from dma_publish.pages import build_pages, md_text, page_inventory, write_pages
 from dma_publish.pipeline import Publication
+from dma_publish.policy import PolicyFile, load_policy, resolve_policy
 from dma_publish.release import Release, Revision
 from dma_publish.score import score_returns
+from dma_publish.suppress import suppress
 
 HOSTILE = "Trust <script>alert(1)</script> | *x* [y](z) _u_"
+SITE_SRC = Path(__file__).resolve().parents[1] / "site_src"
+WITHHOLD_MEDICINES = {
+    "minimum_group_size": 1,
+    "rules": [
+        {
+            "domains": ["medicines"],
+            "finest_level": "region",
+            "show_unmet_elements": False,
+            "reason": "Detail would help an attacker.",
+        }
+    ],
+}
 NAV_TARGETS = [
     "index.md",
     "national.md",
@@ -46,7 +62,9 @@ def _release() -> Release:
         publisher="Test publisher",
         contact="test@example.org",
         licence="Open Government Licence v3.0",
-        revisions=(Revision(version="2025.1.0", date=dt.date(2025, 9, 18), note="First public release."),),
+        revisions=(
+            Revision(version="2025.1.0", date=dt.date(2025, 9, 18), note="First public release."),
+        ),
     )
 
 
@@ -77,11 +95,27 @@ def mini_publication() -> Publication:
     ref = dataclasses.replace(ref, organisations=orgs)
     answers = _answers()
     scores = score_returns(answers, frames, ref)
-    returns = answers[["year", "org_code", "care_setting"]].drop_duplicates().assign(status="scored")
-    returns = pd.concat(
-        [returns, pd.DataFrame([{"year": 2024, "org_code": "RCC", "care_setting": "community", "status": "rejected"}])]
+    returns = (
+        answers[["year", "org_code", "care_setting"]].drop_duplicates().assign(status="scored")
     )
-    validated = SimpleNamespace(answers=answers, returns=returns, issues=pd.DataFrame(), reconciliation={})
+    returns = pd.concat(
+        [
+            returns,
+            pd.DataFrame(
+                [
+                    {
+                        "year": 2024,
+                        "org_code": "RCC",
+                        "care_setting": "community",
+                        "status": "rejected",
+                    }
+                ]
+            ),
+        ]
+    )
+    validated = SimpleNamespace(
+        answers=answers, returns=returns, issues=pd.DataFrame(), reconciliation={}
+    )
     return Publication(
         release=_release(),
         reference=ref,
@@ -97,9 +131,25 @@ def mini_publication() -> Publication:
 
 def mini_downloads() -> list[SimpleNamespace]:
     """A manifest like opendata.write_open_data's, with one slice per organisation."""
-    files = [SimpleNamespace(path="domain_scores.csv", bytes=2048, format="csv", title="Domain scores", description="d")]
+    files = [
+        SimpleNamespace(
+            path="domain_scores.csv",
+            bytes=2048,
+            format="csv",
+            title="Domain scores",
+            description="d",
+        )
+    ]
     for code in ("QAA", "QBB", "RAA", "RBB", "RCC"):
-        files.append(SimpleNamespace(path=f"organisations/{code}.csv", bytes=100, format="csv", title=code, description="s"))
+        files.append(
+            SimpleNamespace(
+                path=f"organisations/{code}.csv",
+                bytes=100,
+                format="csv",
+                title=code,
+                description="s",
+            )
+        )
     return files
 
 
@@ -121,6 +171,13 @@ def pages(pub, downloads) -> dict[str, str]:
     return build_pages(pub, downloads)
 
 
+@pytest.fixture(scope="module")
+def policied_pages(pub, downloads) -> dict[str, str]:
+    """Every page of the mini publication with medicines withheld by the publication policy."""
+    policy = resolve_policy(PolicyFile.model_validate(WITHHOLD_MEDICINES), pub.methodology.domains)
+    return build_pages(suppress(pub, policy), downloads)
+
+
 def _rendered(text: str) -> str:
     """A page body as MkDocs would render it (front matter dropped)."""
     body = text.split("---\n", 2)[2]
@@ -132,14 +189,21 @@ def _rendered(text: str) -> str:
 
 @pytest.mark.parametrize(
     "hostile",
-    [HOSTILE, "<img src=x onerror=alert(1)>", "a|b", "**bold** and `code`", "[link](http://x)", "# heading", "~~s~~ ==m== :smile:"],
+    [
+        HOSTILE,
+        "<img src=x onerror=alert(1)>",
+        "a|b",
+        "e_snake_case _em_ a_ _b x:y :z 4: w",
+        "**bold** and `code`",
+        "[link](http://x)",
+        "# heading",
+        "~~s~~ ==m== :smile:",
+    ],
 )
 def test_md_text_renders_as_the_same_text(hostile):
     html = markdown.markdown(f"| h |\n|---|\n| {md_text(hostile)} |", extensions=["tables"])
     cell = re.search(r"<td>(.*)</td>", html).group(1)
     assert "<" not in cell.replace("&lt;", "")
-    import html as html_lib
-
     assert html_lib.unescape(cell) == hostile
 
 
@@ -187,16 +251,17 @@ def test_every_page_has_title_and_description(pages):
         assert re.search(r"^description: \S", front, re.M), path
 
 
-def test_every_markdown_link_is_relative_and_resolves(pages):
-    for path, text in pages.items():
+def test_every_markdown_link_is_relative_and_resolves(pages, policied_pages):
+    for path, text in {**pages, **policied_pages}.items():
         for target in re.findall(r"\]\(([^)]+)\)", text):
             if target.startswith("http"):
                 continue
+            target = target.split("#")[0]
             assert not target.startswith("/"), (path, target)
             resolved = Path(path).parent.joinpath(target).as_posix()
             resolved = str(Path(resolved).resolve().relative_to(Path.cwd().resolve()))
             if resolved.endswith(".md"):
-                assert resolved in pages, (path, target)
+                assert resolved in pages or (SITE_SRC / resolved).is_file(), (path, target)
 
 
 # --- escaping ---------------------------------------------------------------------------------
@@ -208,7 +273,9 @@ def test_hostile_name_shows_as_text_everywhere(pages):
         assert "<script>alert" not in html, path
         assert "<em>x</em>" not in html, path
     trust = _rendered(pages["trusts/RCC.md"])
-    assert "Trust &lt;script&gt;alert&#40;1&#41;&lt;/script&gt; &#124; &#42;x&#42;" in trust
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", trust).group(1)
+    assert "<" not in heading.replace("&lt;", "")
+    assert html_lib.unescape(heading) == f"{HOSTILE} (RCC)"
 
 
 def test_front_matter_is_escaped_for_the_theme(pages):
@@ -254,8 +321,9 @@ def test_trust_page_has_code_settings_tables_and_download(pages):
     assert "RAA" in first
     assert "## Acute" in text and "## Community" in text
     assert "| Pillar | Score | Peer median | Peer middle half (Q1 to Q3) |" in text
-    assert "| Domain | Pillar | Score | Peer median | What the level means |" in text
-    assert "Like-for-like" in text
+    assert "| Domain | Pillar | Score | Peer median |" in text
+    assert "| Pillar | 2024 | 2025 | Like-for-like change, 2024 to 2025 |" in text
+    assert "| Well led | 4.00 | 4.00 | 0.00 (1 domain) |" in text
     assert "(../downloads/organisations/RAA.csv)" in text
     assert "data-search-exclude" in text
 
@@ -275,6 +343,43 @@ def test_missing_year_is_said_plainly(pages):
     text = pages["trusts/RCC.md"]
     assert "2024: no scores." in text
     assert "failed validation" in text
+
+
+def test_trust_page_searchable_by_name_and_code_only(pages):
+    html = _rendered(pages["trusts/RAA.md"])
+    headings = re.findall(r"<h([1-6])([^>]*)>", html)
+    assert headings[0] == ("1", ' id="alpha-trust-raa"')
+    assert all("data-search-exclude" in attrs for level, attrs in headings[1:])
+    intro = html.split("</h1>", 1)[1].split("<h2", 1)[0]
+    assert "Alpha Trust" in intro and "RAA" in intro
+
+
+def test_withheld_scores_show_as_c_and_are_explained(policied_pages):
+    text = policied_pages["trusts/RAA.md"]
+    rows = [r for r in text.splitlines() if r.startswith("| [med")]
+    assert len(rows) == 3 and all("| &#91;c&#93; |" in r for r in rows)
+    assert (
+        "published only as regional and national aggregates. Detail would help an attacker." in text
+    )
+    assert "(../about/methodology.md#publication-policy)" in text
+    strategy = [r for r in text.splitlines() if r.startswith("| [strategy]")][0]
+    assert "| 4 |" in strategy
+
+
+def test_next_level_lists_unmet_elements_where_the_policy_allows(policied_pages):
+    text = policied_pages["trusts/RBB.md"]
+    assert "- **strategy**, level 1. To reach level 2: e_strat_2 in place." in text
+    assert "To reach" not in text.split("**strategy**")[0]
+    assert "med_" not in text.split("What the next level needs")[1].split("###")[0]
+
+
+def test_withheld_domain_page_shows_aggregates_but_no_organisations(policied_pages):
+    text = policied_pages["domains/medicines.md"]
+    assert "**Published only as regional and national aggregates.**" in text
+    assert "| Year | Care setting | Returns | Level 1 |" in text
+    assert "| Region | Returns | Level 1 |" in text
+    for org in ("Alpha Trust", "Beta Trust", "RAA", "RBB", "trusts/"):
+        assert org not in text
 
 
 def test_domain_page_explains_levels_and_distribution(pages):
@@ -304,3 +409,22 @@ def test_charts_are_embedded_through_the_seam(pub, downloads):
             return [] if scope[0] != "org" else []
 
     assert build_pages(pub, downloads, charts=Charts()) == build_pages(pub, downloads)
+
+
+def test_methodology_and_data_quality_pages_explain_the_publication_policy():
+    """The hand-written pages name every domain the policy withholds and its group size."""
+    root = SITE_SRC.parent / "data"
+    frames = methodology_frames(load_methodologies(root / "methodology"))
+    policy = load_policy(root / "publication-policy.yaml", frames.domains)
+    withheld = frames.domains.merge(policy.withheld_domains()[["year", "domain_id"]])
+    methodology, quality = (
+        " ".join((SITE_SRC / "about" / name).read_text(encoding="utf-8").split())
+        for name in ("methodology.md", "data-quality.md")
+    )
+    assert "{#publication-policy}" in methodology
+    assert "(methodology.md#publication-policy)" in quality
+    for name in sorted(set(withheld["domain_name"])):
+        assert name in methodology
+        assert name.lower() in quality.lower()
+    assert f"at least **{policy.minimum_group_size}** organisations" in methodology
+    assert f"fewer than {policy.minimum_group_size} organisations" in quality

@@ -31,27 +31,43 @@ HAND_WRITTEN = ("overrides", "assets", "about")
 
 
 def chart_lookup(charts: Any, static_charts: Mapping[str, Any] | None) -> Callable[..., str]:
-    """Adapt a ChartSet to `lookup(page, *scope) -> HTML`: every chart for a scope, out of search."""
+    """Adapt a ChartSet to `lookup(page, *scope, embed=None) -> HTML`.
+
+    Every chart of a scope is embedded (left out of search), or only those whose kind is in
+    `embed`; the others are linked as images, since the page's tables already hold their data.
+    """
     if charts is None:
-        return lambda page, *scope: ""
+        return lambda page, *scope, embed=None: ""
     from dma_publish.charts import chart_html
 
     static = static_charts or {}
 
-    def lookup(page: str, *scope: Any) -> str:
-        blocks = []
+    def files_of(chart: Any, page: str) -> tuple[str, str] | None:
+        files = static.get(chart.chart_id)
+        if files is None:
+            return None
+        svg, spec = (rel(f"downloads/charts/{f}", page) for f in (files.svg, files.spec))
+        return html.escape(svg), html.escape(spec)
+
+    def lookup(page: str, *scope: Any, embed: Iterable[str] | None = None) -> str:
+        blocks, images = [], []
         for chart in charts.get(*scope):
+            files = files_of(chart, page)
+            if embed is not None and chart.kind not in embed:
+                if files is not None:
+                    images.append(f'<a href="{files[0]}">{html.escape(chart.title)} (SVG)</a>')
+                continue
             block = chart_html(chart)
-            files = static.get(chart.chart_id)
             if files is not None:
-                svg, spec = (
-                    html.escape(rel(f"downloads/charts/{f}", page)) for f in (files.svg, files.spec)
-                )
                 block += (
-                    f'<p class="dma-chart__files">Download this chart: <a href="{svg}">image (SVG)</a>, '
-                    f'<a href="{spec}">specification (Vega-Lite JSON)</a>.</p>\n'
+                    f'<p class="dma-chart__files">Download this chart: <a href="{files[0]}">'
+                    f'image (SVG)</a>, <a href="{files[1]}">specification (Vega-Lite JSON)</a>.</p>\n'
                 )
-            blocks.append(f"<div data-search-exclude>\n{block}</div>")
+            # A <section>, not a <div>: Material's search indexer ends an exclusion at the first
+            # closing tag of the same name, and the chart holds <div>s of its own.
+            blocks.append(f"<section data-search-exclude>\n{block}</section>")
+        if images:
+            blocks.append(f"<p>More charts, as images: {', '.join(images)}.</p>")
         return "\n\n".join(blocks)
 
     return lookup

@@ -6,7 +6,7 @@ from typing import Any
 
 from dma_publish.pages.cells import level_counts, stat_cell
 from dma_publish.pages.markdown import Md, md_link, md_table, search_excluded
-from dma_publish.pages.organisations import STATUS_WORDS, PageLinks
+from dma_publish.pages.organisations import AGGREGATE_WORDS, POLICY_PAGE, STATUS_WORDS, PageLinks
 from dma_publish.pages.render import render
 from dma_publish.pages.site import Site, rel
 
@@ -52,6 +52,21 @@ def distribution_table(site: Site, domain: dict[str, Any], score_id: str) -> Md 
     return md_table(headers, rows, "llr" + "r" * 5 + "r")
 
 
+def region_table(site: Site, domain: dict[str, Any], score_id: str, year: int) -> Md | None:
+    """How returns in each region (all care settings together) sit across the levels."""
+    rows = []
+    for code, name in sorted(site.regions.items(), key=lambda kv: (kv[1].casefold(), kv[0])):
+        row = site.area_bench(year, domain["survey"], "region", code, "domain", score_id)
+        if row is not None:
+            rows.append(
+                [name, stat_cell(row, "n_orgs"), *level_counts(row), stat_cell(row, "median")]
+            )
+    if not rows:
+        return None
+    headers = ["Region", "Returns", *[f"Level {i}" for i in range(1, 6)], "Median"]
+    return md_table(headers, rows, "lr" + "r" * 5 + "r")
+
+
 def comparability_rows(site: Site, domain_id: str) -> list[list[Any]]:
     """A domain's comparability with the year before, for each year that has one."""
     c = site.comparability
@@ -91,6 +106,7 @@ def domain_page(site: Site, domain_id: str, links: PageLinks) -> str:
             "distribution": search_excluded(t)
             if (t := distribution_table(site, domain, s))
             else None,
+            "regions": search_excluded(t) if (t := region_table(site, domain, s, year)) else None,
             "chart": Md(links.chart(page, "domain", s)),
         }
         for s in (_score_ids(site, domain_id, year) if domain["is_scoring"] else [])
@@ -111,6 +127,9 @@ def domain_page(site: Site, domain_id: str, links: PageLinks) -> str:
         comparability=md_table(["Years", "Comparability", "Reason"], comp) if comp else None,
         described=described,
         attribution=attribution,
+        withheld=site.domain_policy(year).get(domain_id),
+        aggregate_words=AGGREGATE_WORDS,
+        policy_page=POLICY_PAGE,
         description=f"{domain['domain_name']}: a domain of the {site.pillars.get(domain['pillar_id'], '')} pillar "
         "in the Digital Maturity Assessment. What each level requires and how organisations are spread.",
     )

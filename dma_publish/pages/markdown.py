@@ -15,17 +15,22 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 import yaml
 
-# Characters with a meaning in HTML, Python-Markdown or the pymdownx extensions Material offers.
-_SPECIAL = "&<>\"\\`*_{}[]#+!|~^=:$@"
-_ENTITIES = {ord(c): f"&#{ord(c)};" for c in _SPECIAL}
-_ENTITIES[ord("&")] = "&amp;"
-_ENTITIES[ord("<")] = "&lt;"
-_ENTITIES[ord(">")] = "&gt;"
+# Characters with a meaning in HTML, Python-Markdown or the pymdownx extensions Material offers,
+# anywhere in a line. `_` and `:` are left alone where they cannot open or close markup: an
+# underscore between two letters or digits (Python-Markdown ignores intraword underscores) and a
+# colon that neither starts the text (a definition) nor precedes a word character (an emoji
+# shortcode or an address scheme). Escaping only what needs it keeps pages small and their
+# Markdown and search index readable.
+_ALWAYS = '&<>"\\`*{}[]#+!|~^=$@'
+_ENTITIES = {c: f"&#{ord(c)};" for c in _ALWAYS + "_:"}
+_ENTITIES.update({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_UNSAFE = re.compile("[" + re.escape(_ALWAYS) + r"]|(?<![^\W_])_|_(?![^\W_])|^:|:(?=[\w+-])")
 _WHITESPACE = re.compile(r"\s+")
 
 MISSING = "[x]"  # GSS symbol: not available
@@ -40,8 +45,14 @@ def md_text(value: Any) -> Md:
     """Escape any value as inert inline text for Markdown and HTML (one line, tables safe)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return Md("")
-    text = _WHITESPACE.sub(" ", str(value)).strip()
-    return Md(text.translate(_ENTITIES))
+    return _escaped(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _escaped(text: str) -> Md:
+    """md_text of a string (pages repeat the same names and numbers many times)."""
+    text = _WHITESPACE.sub(" ", text).strip()
+    return Md(_UNSAFE.sub(lambda m: _ENTITIES[m.group()], text))
 
 
 def html_attr(value: Any) -> str:
@@ -67,9 +78,12 @@ def _cell(value: Any) -> str:
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str = "") -> Md:
-    """A Markdown table with a header row; `align` holds one of l, r, c per column."""
-    align = align or "l" * len(headers)
-    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    """A Markdown table with a header row; `align` holds one of l, r, c or - per column.
+
+    A column without alignment (-, the default) is left aligned by the theme, with no style
+    attribute on each of its cells: long tables are much smaller in HTML."""
+    align = align or "-" * len(headers)
+    marks = {"l": ":--", "r": "--:", "c": ":-:", "-": "---"}
     lines = [
         "| " + " | ".join(md_text(h) for h in headers) + " |",
         "| " + " | ".join(marks[a] for a in align) + " |",

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from dma_publish.pages.cells import iqr_cell, stat_cell
 from dma_publish.pages.markdown import (
     MISSING,
@@ -14,6 +12,7 @@ from dma_publish.pages.markdown import (
     Md,
     fmt_change,
     fmt_score,
+    is_missing,
     md_link,
     md_table,
     md_text,
@@ -31,6 +30,14 @@ STATUS_WORDS = {
 }
 
 
+POLICY_PAGE = "about/methodology.md#publication-policy"
+AGGREGATE_WORDS = {
+    "icb_system": "ICB system, regional and national aggregates",
+    "region": "regional and national aggregates",
+    "national": "national aggregates",
+}
+
+
 @dataclass(frozen=True)
 class PageLinks:
     """Paths a page links to that other stages decide (charts, data slices)."""
@@ -41,9 +48,9 @@ class PageLinks:
 
 def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
     """Pillar and overall scores of one return against its national care-setting peers."""
-    pillars = site.org_frame("pillar_scores", org.code)
-    pillars = pillars[(pillars["care_setting"] == setting) & (pillars["year"] == year)]
-    by_pillar = {r["pillar_id"]: r for r in pillars.to_dict("records")}
+    by_pillar = {
+        r["pillar_id"]: r for r in site.pillar_rows(org.code, setting) if r["year"] == year
+    }
     rows = []
     for pillar_id, name in site.pillars.items():
         if pillar_id not in by_pillar:
@@ -56,7 +63,6 @@ def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
                 fmt_score(mine["score"]),
                 stat_cell(peer, "median"),
                 iqr_cell(peer),
-                stat_cell(peer, "n_orgs"),
                 int(mine["n_scores"]),
             ]
         )
@@ -69,57 +75,34 @@ def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
                 Md(f"**{fmt_score(overall['score'])}**"),
                 stat_cell(peer, "median"),
                 iqr_cell(peer),
-                stat_cell(peer, "n_orgs"),
                 "",
             ]
         )
-    headers = [
-        "Pillar",
-        "Score",
-        "Peer median",
-        "Peer middle half (Q1 to Q3)",
-        "Peer organisations",
-        "Domain scores",
-    ]
-    return md_table(headers, rows, "lrrrrr")
+    headers = ["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)", "Domain scores"]
+    return md_table(headers, rows, "lrrrr")
 
 
-def _level_meaning(site: Site, year: int, score_id: str, score: Any) -> str:
-    """What a domain score says is in place, in the methodology's plain words."""
-    if pd.isna(score):
-        return ""
-    level = int(score)
-    if level == 1:
-        return "Level 1, the starting level: not every level 2 element is in place."
-    elements = site.level_elements(year, score_id, level)
-    return f"Level {level}: " + "; ".join(elements) + "." if elements else f"Level {level}."
-
-
-def _comparability_words(site: Site, domain_id: str, year: int) -> str:
-    """Whether a domain's score can be compared with the year before, in words."""
-    comp = site.comparability_of(domain_id, year)
-    if comp is None:
-        return "No earlier year"
-    return f"{STATUS_WORDS.get(comp['status'], comp['status'])} (with {comp['previous_year']})"
-
-
-def _domain_order(site: Site, frame: pd.DataFrame, year: int) -> pd.DataFrame:
+def _domain_order(site: Site, rows: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
     """Domain score rows in pillar order, then by score name."""
     order = {p: i for i, p in enumerate(site.pillars)}
-    out = frame.assign(
-        _pillar=frame["pillar_id"].map(order),
-        _name=[site.score_name(year, s).casefold() for s in frame["score_id"]],
+    return sorted(
+        rows,
+        key=lambda r: (
+            order.get(r["pillar_id"], len(order)),
+            site.score_name(year, r["score_id"]).casefold(),
+            r["score_id"],
+        ),
     )
-    return out.sort_values(["_pillar", "_name", "score_id"])
 
 
 def domain_table(site: Site, org: Org, setting: str, year: int, page: str) -> Md:
-    """Every domain score of one return: score, peer median, meaning and comparability."""
-    df = site.org_frame("domain_scores", org.code)
-    df = df[(df["care_setting"] == setting) & (df["year"] == year)]
+    """Every domain score of one return, with its peers' median.
+
+    Scores are single digits and medians have two decimals, so every column reads well left
+    aligned; that keeps the table's HTML small (no style on every cell). Comparability with
+    the year before is on each domain's page: this page compares years by pillar."""
     rows = []
-    for r in _domain_order(site, df, year).to_dict("records"):
-        withheld = bool(r.get("is_suppressed", False))
+    for r in _domain_order(site, site.domain_rows(org.code, setting, year), year):
         peer = site.peers(year, setting, "domain", r["score_id"])
         rows.append(
             [
@@ -128,77 +111,103 @@ def domain_table(site: Site, org: Org, setting: str, year: int, page: str) -> Md
                     rel(site.domain_path(r["domain_id"]), page),
                 ),
                 site.pillars.get(r["pillar_id"], r["pillar_id"]),
-                fmt_score(r["score"], 0, withheld),
+                fmt_score(r["score"], 0, bool(r.get("is_suppressed"))),
                 stat_cell(peer, "median"),
-                "" if withheld else _level_meaning(site, year, r["score_id"], r["score"]),
-                _comparability_words(site, r["domain_id"], year),
             ]
         )
-    headers = [
-        "Domain",
-        "Pillar",
-        "Score",
-        "Peer median",
-        "What the level means",
-        f"Compared with {year - 1}",
+    return md_table(["Domain", "Pillar", "Score", "Peer median"], rows)
+
+
+def _lfl_cell(row: dict[str, Any] | None) -> str:
+    """A like-for-like change in a pillar score and how many domain scores it compares."""
+    if row is None or is_missing(row["lfl_previous_year"]):
+        return MISSING
+    if row.get("lfl_is_suppressed"):
+        return WITHHELD
+    n = int(row["lfl_n_scores"])
+    change = fmt_change(row["lfl_score"] - row["lfl_previous_score"])
+    return f"{change} ({n} domain{'s' if n != 1 else ''})"
+
+
+def change_table(site: Site, org: Org, setting: str) -> tuple[Md, bool]:
+    """Pillar and overall scores in every year (each over that year's full set of domains),
+    then the like-for-like change for each pair of years; and whether any change exists."""
+    rows = {(r["pillar_id"], r["year"]): r for r in site.pillar_rows(org.code, setting)}
+    pairs = [
+        (prev, year)
+        for prev, year in zip(site.years, site.years[1:], strict=False)
+        if any(not is_missing(r["lfl_previous_year"]) and r["year"] == year for r in rows.values())
     ]
-    return md_table(headers, rows, "llrrll")
-
-
-def lfl_table(site: Site, org: Org, setting: str) -> Md | None:
-    """Like-for-like change: pillar scores over only the domains comparable in both years."""
-    df = site.org_frame("pillar_scores", org.code)
-    df = df[(df["care_setting"] == setting) & df["lfl_previous_year"].notna()]
-    if df.empty:
-        return None
-    order = {p: i for i, p in enumerate(site.pillars)}
-    df = df.assign(_o=df["pillar_id"].map(order)).sort_values(["year", "_o"])
-    rows = []
-    for r in df.to_dict("records"):
-        prev, year = int(r["lfl_previous_year"]), int(r["year"])
-        withheld = bool(r.get("lfl_is_suppressed", False))
-        change = r["lfl_score"] - r["lfl_previous_score"]
-        rows.append(
-            [
-                f"{prev} to {year}",
-                site.pillars.get(r["pillar_id"], r["pillar_id"]),
-                fmt_score(r["lfl_previous_score"], withheld=withheld),
-                fmt_score(r["lfl_score"], withheld=withheld),
-                WITHHELD if withheld else fmt_change(change),
-                WITHHELD if withheld else fmt_score(r["lfl_n_scores"], 0),
-            ]
-        )
-    headers = ["Years", "Pillar", "Earlier year", "Later year", "Change", "Domain scores compared"]
-    return md_table(headers, rows, "llrrrr")
-
-
-def years_table(site: Site, org: Org, setting: str) -> Md:
-    """Pillar and overall scores in every year, each over that year's full set of domains."""
-    df = site.org_frame("pillar_scores", org.code)
-    df = df[df["care_setting"] == setting]
-    scores = {(r["pillar_id"], r["year"]): r["score"] for r in df.to_dict("records")}
-    rows = [
-        [name] + [fmt_score(scores.get((pid, y))) for y in site.years]
-        for pid, name in site.pillars.items()
-    ]
+    body = []
+    for pid, name in site.pillars.items():
+        scores = [
+            fmt_score(rows[(pid, y)]["score"]) if (pid, y) in rows else MISSING for y in site.years
+        ]
+        body.append([name, *scores, *[_lfl_cell(rows.get((pid, y))) for _, y in pairs]])
     overall = [site.overall(org.code, setting, y) for y in site.years]
-    rows.append(["Overall"] + [fmt_score(o["score"]) if o else MISSING for o in overall])
-    return md_table(["Pillar", *[str(y) for y in site.years]], rows, "l" + "r" * len(site.years))
+    body.append(
+        ["Overall", *[fmt_score(o["score"]) if o else MISSING for o in overall], *[""] * len(pairs)]
+    )
+    headers = [
+        "Pillar",
+        *[str(y) for y in site.years],
+        *[f"Like-for-like change, {prev} to {year}" for prev, year in pairs],
+    ]
+    return md_table(headers, body, "l" + "r" * (len(headers) - 1)), bool(pairs)
 
 
-def next_level_items(site: Site, org: Org, setting: str, year: int, page: str) -> list[Md]:
-    """For each domain below level 5, the elements of the next level not yet in place."""
-    df = site.next_level.get(org.code)
-    if df is None:
-        return []
-    df = df[(df["care_setting"] == setting) & (df["year"] == year)]
+def next_level_items(site: Site, org: Org, setting: str, year: int) -> list[Md]:
+    """For each domain below level 5 whose policy allows it, the next level's unmet elements."""
+    by_score: dict[str, list[dict[str, Any]]] = {}
+    for r in site.next_level_rows(org.code, setting, year):
+        by_score.setdefault(r["score_id"], []).append(r)
+    scores = [r for r in site.domain_rows(org.code, setting, year) if r["score_id"] in by_score]
     items = []
-    for (score_id, domain_id), part in df.groupby(["score_id", "domain_id"], sort=True):
-        texts = [site.element_text(year, e) for e in sorted(part["element_id"])]
-        level = int(part["next_level"].iloc[0])
-        link = md_link(site.score_name(year, score_id), rel(site.domain_path(domain_id), page))
-        items.append(Md(f"{link}, level {level}: " + "; ".join(md_text(t) for t in texts) + "."))
+    for score in _domain_order(site, scores, year):
+        rows = by_score[score["score_id"]]
+        elements = sorted(r["element_id"] for r in rows)
+        texts = "; ".join(md_text(site.element_text(year, e)) for e in elements)
+        name = md_text(site.score_name(year, score["score_id"]))
+        now, level = int(rows[0]["score"]), int(rows[0]["next_level"])
+        items.append(Md(f"**{name}**, level {now}. To reach level {level}: {texts}."))
     return items
+
+
+def _and(names: list[str]) -> str:
+    """Names joined in words: a, b and c."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def withheld_note(site: Site, org: Org, setting: str, year: int) -> Md | None:
+    """Which of this return's domain scores the publication policy withheld, and why."""
+    withheld = _domain_order(site, site.withheld_rows(org.code, setting, year), year)
+    if not withheld:
+        return None
+    policy = site.domain_policy(year)
+    primary = [r for r in withheld if r["domain_id"] in policy]
+    others = [r for r in withheld if r["domain_id"] not in policy]
+    parts = [
+        f"{md_text(WITHHELD)} means withheld under the publication policy "
+        f"({md_link('how and why', rel(POLICY_PAGE, org.path))})."
+    ]
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in primary:
+        treatment = policy[r["domain_id"]]
+        key = (treatment["finest_level"], treatment["reason"])
+        groups.setdefault(key, []).append(site.score_name(year, r["score_id"]))
+    for (level, reason), names in groups.items():
+        parts.append(
+            f"{_and(names)} {'is' if len(names) == 1 else 'are'} published only as "
+            f"{AGGREGATE_WORDS.get(level, 'aggregates')}. {reason}"
+        )
+    if others:
+        pillars = sorted({site.pillars.get(r["pillar_id"], r["pillar_id"]) for r in others})
+        parts.append(
+            f"So that {'it' if len(primary) == 1 else 'they'} cannot be worked out from the "
+            f"{_and(pillars)} pillar score, this organisation's other {_and(pillars)} domain "
+            f"scores are withheld too: {_and([site.score_name(year, r['score_id']) for r in others])}."
+        )
+    return Md(" ".join(md_text(p) if i else p for i, p in enumerate(parts)))
 
 
 def _missing_years(site: Site, org: Org, setting: str) -> list[tuple[int, str]]:
@@ -230,12 +239,12 @@ def setting_section(
         return section
     section.update(
         pillars=pillar_table(site, org, setting, year),
-        domains=search_excluded(domain_table(site, org, setting, year, page)),
-        lfl=lfl_table(site, org, setting),
-        by_year=years_table(site, org, setting),
-        next_level=next_level_items(site, org, setting, year, page),
-        chart=Md(links.chart(page, "org", org.code, setting, year)),
-        withheld=site.has_withheld(org.code, setting, year),
+        n_domains=len(site.domain_rows(org.code, setting, year)),
+        domains=domain_table(site, org, setting, year, page),
+        change=change_table(site, org, setting),
+        next_level=next_level_items(site, org, setting, year),
+        chart=Md(links.chart(page, "org", org.code, setting, year, embed=("org_pillars",))),
+        withheld=withheld_note(site, org, setting, year),
     )
     return section
 

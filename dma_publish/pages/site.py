@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -51,19 +52,25 @@ class Org:
 
 def rel(target: str, page: str) -> str:
     """A relative link from one docs_dir page to another path in docs_dir."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    return _relpath(target, posixpath.dirname(page) or ".")
 
 
-def _by(frame: pd.DataFrame, column: str) -> dict[Any, pd.DataFrame]:
-    """Split a frame into one frame per value of a column."""
-    if frame.empty:
-        return {}
-    return {key: part for key, part in frame.groupby(column, sort=True)}
+@cache
+def _relpath(target: str, folder: str) -> str:
+    """posixpath.relpath, remembered: pages in one folder link to the same targets."""
+    return posixpath.relpath(target, folder)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dictionaries."""
-    return frame.to_dict("records")
+    """Rows as dictionaries (column by column: much faster than DataFrame.to_dict)."""
+    columns = list(frame.columns)
+    values = [frame[c].tolist() for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _key(row: dict[str, Any]) -> tuple[str, str, int]:
+    """The return a score row belongs to: organisation, care setting, year."""
+    return (row["org_code"], row["care_setting"], int(row["year"]))
 
 
 class Site:
@@ -99,14 +106,9 @@ class Site:
         self.elements = m.elements
         self.comparability = m.comparability
         self.level_descriptions = m.level_descriptions
+        self.policy = getattr(pub, "policy", None)
         self._index_methodology()
-        s = pub.scores
-        self.domain_scores = _by(s.domain_scores, "org_code")
-        self.pillar_scores = _by(s.pillar_scores, "org_code")
-        self.overall_scores = _by(s.overall_scores, "org_code")
-        self.returns = _by(pub.validated.returns, "org_code")
-        next_level = getattr(pub, "next_level", None)
-        self.next_level = _by(next_level, "org_code") if next_level is not None else {}
+        self._index_scores(pub)
         self.bench = self._index_benchmarks(pub.benchmarks)
 
     # --- organisations and areas ----------------------------------------------------------
@@ -159,41 +161,54 @@ class Site:
 
     # --- scores -----------------------------------------------------------------------------
 
-    def org_frame(self, table: str, code: str) -> pd.DataFrame:
-        """One organisation's rows of a score table (empty when it has none)."""
-        frames: dict[str, pd.DataFrame] = getattr(self, table)
-        empty = getattr(self.pub.scores, table).iloc[0:0]
-        return frames.get(code, empty)
+    def _index_scores(self, pub: Any) -> None:
+        """Score rows as plain dictionaries by return, so page loops never filter frames."""
+        s = pub.scores
+        self._domain_rows: dict[tuple, list[dict[str, Any]]] = {}
+        for r in _records(s.domain_scores):
+            self._domain_rows.setdefault(_key(r), []).append(r)
+        self._pillar_rows: dict[tuple, list[dict[str, Any]]] = {}
+        for r in _records(s.pillar_scores.sort_values(RETURN_KEY)):
+            self._pillar_rows.setdefault((r["org_code"], r["care_setting"]), []).append(r)
+        self._overall = {_key(r): r for r in _records(s.overall_scores)}
+        self._rejected = {
+            _key(r) for r in _records(pub.validated.returns) if r.get("status") == "rejected"
+        }
+        next_level = getattr(pub, "next_level", None)
+        self._next_level: dict[tuple, list[dict[str, Any]]] = {}
+        if next_level is not None:
+            for r in _records(next_level):
+                self._next_level.setdefault(_key(r), []).append(r)
+
+    def domain_rows(self, code: str, care_setting: str, year: int) -> list[dict[str, Any]]:
+        """One return's domain score rows (empty when there is no such return)."""
+        return self._domain_rows.get((code, care_setting, year), [])
+
+    def pillar_rows(self, code: str, care_setting: str) -> list[dict[str, Any]]:
+        """An organisation's pillar score rows for one care setting, every year."""
+        return self._pillar_rows.get((code, care_setting), [])
+
+    def next_level_rows(self, code: str, care_setting: str, year: int) -> list[dict[str, Any]]:
+        """The unmet elements of the next level, where the publication policy shows them."""
+        return self._next_level.get((code, care_setting, year), [])
 
     def overall(self, code: str, care_setting: str, year: int) -> dict[str, Any] | None:
         """An organisation's overall score row for a care setting and year."""
-        df = self.org_frame("overall_scores", code)
-        hit = df[(df["care_setting"] == care_setting) & (df["year"] == year)]
-        return _records(hit)[0] if len(hit) else None
+        return self._overall.get((code, care_setting, year))
 
     def has_return(self, code: str, care_setting: str, year: int) -> bool:
         """True when the organisation has scores for that care setting and year."""
-        df = self.org_frame("domain_scores", code)
-        return bool(((df["care_setting"] == care_setting) & (df["year"] == year)).any())
+        return (code, care_setting, year) in self._domain_rows
 
-    def has_withheld(self, code: str, care_setting: str, year: int) -> bool:
-        """True when the publication policy withheld any of the return's domain scores."""
-        df = self.org_frame("domain_scores", code)
-        if "is_suppressed" not in df:
-            return False
-        hit = (df["care_setting"] == care_setting) & (df["year"] == year)
-        return bool(df.loc[hit, "is_suppressed"].astype(bool).any())
+    def withheld_rows(self, code: str, care_setting: str, year: int) -> list[dict[str, Any]]:
+        """The return's domain score rows the publication policy withheld."""
+        return [r for r in self.domain_rows(code, care_setting, year) if r.get("is_suppressed")]
 
     def return_status(self, code: str, care_setting: str, year: int) -> str:
         """scored, rejected (failed validation) or missing (no return received)."""
         if self.has_return(code, care_setting, year):
             return "scored"
-        df = self.returns.get(code)
-        if df is not None:
-            hit = df[(df["care_setting"] == care_setting) & (df["year"] == year)]
-            if len(hit) and (hit["status"] == "rejected").any():
-                return "rejected"
-        return "missing"
+        return "rejected" if (code, care_setting, year) in self._rejected else "missing"
 
     # --- benchmarks -------------------------------------------------------------------------
 
@@ -245,8 +260,7 @@ class Site:
 
     def domain_latest(self, domain_id: str) -> dict[str, Any]:
         """A domain's definition from the latest year it appears in."""
-        rows = self.domains[self.domains["domain_id"] == domain_id].sort_values("year")
-        return _records(rows.tail(1))[0]
+        return self._domain_latest[domain_id]
 
     def domain_years(self, domain_id: str) -> list[int]:
         """The years a domain is assessed in."""
@@ -257,6 +271,11 @@ class Site:
     def domain_path(self, domain_id: str) -> str:
         """The page of a domain, relative to docs_dir."""
         return f"domains/{domain_id}.md"
+
+    def domain_policy(self, year: int) -> dict[str, dict[str, Any]]:
+        """Domains whose organisation scores the publication policy withholds in a year:
+        {domain_id: treatment row (finest_level, show_unmet_elements, reason)}."""
+        return self._withheld_domains.get(year, {})
 
     def comparability_of(self, domain_id: str, year: int) -> dict[str, Any] | None:
         """A domain's comparability between year and the year before, or None."""
@@ -276,6 +295,13 @@ class Site:
 
     def _index_methodology(self) -> None:
         """Dictionaries over the methodology frames, for lookups in loops."""
+        self._withheld_domains: dict[int, dict[str, dict[str, Any]]] = {}
+        if self.policy is not None:
+            for r in _records(self.policy.withheld_domains()):
+                self._withheld_domains.setdefault(int(r["year"]), {})[r["domain_id"]] = r
+        self._domain_latest = {
+            r["domain_id"]: r for r in _records(self.domains.sort_values(["year", "domain_id"]))
+        }
         self._comparability = {(r["domain_id"], r["year"]): r for r in _records(self.comparability)}
         self._score_names: dict[Any, str] = {}
         for r in _records(self.score_defs.sort_values(["year", "score_id"])):
