@@ -1159,7 +1159,7 @@ def _score_parts(score_id: str, c: Content, survey: str, score: str | None) -> t
     n = len(c.measures)
     elements = [
         _element(plan, 2, "equals", "Yes", f"{_cap(c.plan)} is in place", score),
-        _element(measures, 3, "includes", c.measures[0], f"{c.measures[0]} is in place", score),
+        _element(measures, 3, "includes", c.measures[0], f"In place: {c.measures[0]}", score),
         _element(
             measures,
             4,
