@@ -18,7 +18,7 @@ import vl_convert
 
 from dma_publish import charts
 from dma_publish.aggregate import benchmark
-from dma_publish.charts import builders, style
+from dma_publish.charts import style
 from dma_publish.pipeline import Publication
 
 # ---------------------------------------------------------------------------------------------
@@ -232,29 +232,41 @@ def test_every_chart_has_words_and_a_table(chart_set: charts.ChartSet) -> None:
 
 
 def test_filling_a_template_gives_the_spec_altair_builds(chart_set: charts.ChartSet) -> None:
-    row_series = {
-        "org_pillars": ((builders.THIS_ORG,), builders.PILLAR_AXIS),
-        "org_domains": ((builders.THIS_ORG,), "Level (1 to 5)"),
-        "icb_system": ((builders.MEMBER, builders.ICB_OWN), builders.PILLAR_AXIS),
-        "region": ((builders.REGION_ORG, builders.REGION_MEDIAN), "Overall score (1 to 5)"),
-        "org_lfl": (
-            (style.Series("2024", style.VERMILION, "square"), style.Series("2025", style.NHS_BLUE, "circle")),
-            "Score over comparable domains (1 to 5)",
-        ),
-    }  # fmt: skip
     template = {"national_levels": "grid", "domain_levels": "grid", "national_overall": "histogram"}
     seen = set()
     for chart in chart_set:
-        if chart.kind in seen:
+        if chart.kind not in template or chart.kind in seen:
             continue
         seen.add(chart.kind)
-        kind = template.get(chart.kind, "rows")
-        series, x_title = row_series.get(chart.kind, ((), ""))
         direct = style.build_direct(
-            kind, chart.spec["datasets"], chart.spec["description"], series, x_title
+            template[chart.kind], chart.spec["datasets"], chart.spec["description"]
         )
         assert direct == chart.spec, chart.kind
-    assert len(seen) == 8
+    assert len(seen) == 3
+
+
+def test_row_charts_are_lean(chart_set: charts.ChartSet) -> None:
+    """Organisation charts are embedded in every organisation page: each costs little."""
+    layers: dict[str, object] = {}
+    for chart in chart_set:
+        if not chart.kind.startswith("org_"):
+            continue
+        # one template per kind (and series): only the data and description differ
+        if chart.kind != "org_lfl":
+            assert layers.setdefault(chart.kind, chart.spec["layer"]) is chart.spec["layer"]
+        assert list(chart.spec["datasets"]) == ["rows"]
+        for row in chart.spec["datasets"]["rows"]:
+            assert all(v is not None and v != "" for v in row.values()), row
+    chart = chart_set.charts["org-ra1-acute-2025-pillars"]
+    assert len(charts.spec_json(chart.spec)) < 3000
+    assert "Alpha Hospitals" not in charts.spec_json(chart.spec)  # the name is on the page
+
+
+def test_a_text_mark_never_writes_undefined(pub: Publication) -> None:
+    chart = charts.org_domain_profile(pub, "RA1", "acute", 2025)
+    svg = vl_convert.vegalite_to_svg({**chart.spec, "width": 500}, vl_version="5.20")
+    assert "undefined" not in svg and "null" not in svg
+    assert "3 (median 3.00)" in svg
 
 
 def test_chart_generation_is_fast_once_templates_are_built(pub: Publication) -> None:
@@ -273,14 +285,12 @@ def test_pillar_profile_shows_the_scores_against_peers(pub: Publication) -> None
     chart = charts.org_pillar_profile(pub, "RA1", "acute", 2025)
     spec = chart.spec
     assert [len(_layer(spec, m)) for m in ("text", "rule", "tick", "point")] == [3, 2, 1, 1]
-    points = spec["datasets"]["points"]
-    # RA1 2025 acute: well led (3 + 4) / 2, foundations 2, empower 2
-    assert [(p["row"], p["value"]) for p in points] == [("000", 3.5), ("001", 2.0), ("002", 2.0)]
     rows = spec["datasets"]["rows"]
-    assert [r["label"] for r in rows] == ["Well Led", "Ensure Smart Foundations", "Empower People"]
+    # RA1 2025 acute: well led (3 + 4) / 2, foundations 2, empower 2
+    assert [(r["i"], r["v"]) for r in rows] == [(1, 3.5), (2, 2.0), (3, 2.0)]
+    assert [r["l"] for r in rows] == ["Well Led", "Ensure Smart Foundations", "Empower People"]
     # acute well led 2025: RA1 3.5, RA3 3.0, RB1 2.0, RB2 4.0 -> median 3.25, q1 2.75, q3 3.625
-    assert rows[0] | {} == rows[0]
-    assert (rows[0]["min"], rows[0]["q1"], rows[0]["median"], rows[0]["q3"], rows[0]["max"]) == (
+    assert (rows[0]["a"], rows[0]["q"], rows[0]["m"], rows[0]["r"], rows[0]["b"]) == (
         2.0, 2.75, 3.25, 3.63, 4.0,
     )  # fmt: skip
     assert chart.rows[0] == ("Well Led", "3.50", "3.25", "2.75", "3.63", "2.00", "4.00")
@@ -297,20 +307,21 @@ def test_icb_profile_compares_with_all_icbs(pub: Publication) -> None:
     chart = charts.org_pillar_profile(pub, "QAA", "icb", 2025)
     assert chart.summary.endswith("the median for ICBs.")
     # ICBs 2025 well led: QAA 3, QBB 2 -> median 2.5
-    assert chart.spec["datasets"]["rows"][0]["median"] == 2.5
+    assert chart.spec["datasets"]["rows"][0]["m"] == 2.5
 
 
 def test_domain_profile_groups_scores_under_pillars_sorted_by_name(pub: Publication) -> None:
     chart = charts.org_domain_profile(pub, "RA1", "acute", 2025)
     rows = chart.spec["datasets"]["rows"]
-    assert [(r["label"], r["is_heading"]) for r in rows] == [
+    assert [(r["l"], "h" in r) for r in rows] == [
         ("Well Led", True), ("Board assurance", False), ("Strategy", False),
         ("Ensure Smart Foundations", True), ("Infrastructure", False),
         ("Empower People", True), ("Patient records", False),
     ]  # fmt: skip
-    assert [r["row"] for r in rows] == sorted(r["row"] for r in rows)
-    assert [p["value"] for p in chart.spec["datasets"]["points"]] == [3, 4, 2, 2]
+    assert [r["i"] for r in rows] == list(range(1, len(rows) + 1))
+    assert [r["v"] for r in rows if "v" in r] == [3, 4, 2, 2]
     assert chart.rows[0][:3] == ("Board assurance", "Well Led", "3")
+    assert len(chart.row_keys) == len(chart.rows)  # domain ids, for links to their pages
 
 
 def test_domain_profile_shows_a_withheld_score_as_words_not_a_point() -> None:
@@ -323,9 +334,9 @@ def test_domain_profile_shows_a_withheld_score_as_words_not_a_point() -> None:
     scores = SimpleNamespace(**{**vars(pub.scores), "domain_scores": ds})
     withheld = Publication(**{**vars(pub), "scores": scores})
     chart = charts.org_domain_profile(withheld, "RA1", "acute", 2025)
-    row = next(r for r in chart.spec["datasets"]["rows"] if r["label"] == "Infrastructure")
-    assert "withheld" in row["note"]
-    assert row["row"] not in {p["row"] for p in chart.spec["datasets"]["points"]}
+    row = next(r for r in chart.spec["datasets"]["rows"] if r["l"] == "Infrastructure")
+    assert row["n"] == "Withheld [c]"
+    assert "v" not in row
     assert chart.rows[2][:3] == ("Infrastructure", "Ensure Smart Foundations", "[c]")
     assert chart.summary.endswith("; 1 withheld.")
 
@@ -337,15 +348,18 @@ def test_domain_profile_shows_a_withheld_score_as_words_not_a_point() -> None:
 def test_like_for_like_draws_no_line_across_a_break_and_says_why(pub: Publication) -> None:
     chart = charts.org_like_for_like(pub, "RA1", "acute")
     rows = chart.spec["datasets"]["rows"]
-    points = chart.spec["datasets"]["points"]
     # well led comparable: 2024 (2 + 3) / 2 = 2.5 -> 2025 3.5; empower (sc_records) changed
-    assert (rows[0]["min"], rows[0]["max"], rows[0]["note"]) == (2.5, 3.5, "")
-    assert rows[2]["min"] is None and rows[2]["max"] is None
-    assert rows[2]["note"] == "Not comparable: Questions on record sharing were rewritten"
-    assert {p["row"] for p in points} == {"000", "001"}
-    assert [(p["series"], p["value"]) for p in points if p["row"] == "000"] == [
-        ("2024", 2.5), ("2025", 3.5),
-    ]  # fmt: skip
+    assert rows[0] == {"i": 1, "l": "Well Led", "p": 2.5, "v": 3.5}
+    # the break: no values, so no points and no line; the note says why
+    assert rows[2] == {
+        "i": 3,
+        "l": "Empower People",
+        "n": "Not comparable: Questions on record sharing were rewritten",
+    }
+    line = next(layer for layer in _layer(chart.spec, "rule"))
+    assert (line["encoding"]["x"]["field"], line["encoding"]["x2"]["field"]) == ("p", "v")
+    svg = vl_convert.vegalite_to_svg({**chart.spec, "width": 500}, vl_version="5.20")
+    assert "2.50 to 3.50" in svg and "rewritten" in svg and "undefined" not in svg
     assert chart.rows[0] == ("Well Led", "2.50", "3.50", "+1.00", "2 of 2", "")
     assert chart.summary == (
         "Over comparable domains, between 2024 and 2025: 1 pillar rose, 0 fell, 1 unchanged; "
@@ -355,10 +369,9 @@ def test_like_for_like_draws_no_line_across_a_break_and_says_why(pub: Publicatio
 
 def test_like_for_like_without_a_previous_return_says_so(pub: Publication) -> None:
     chart = charts.org_like_for_like(pub, "QBB", "icb", 2025)
-    assert chart.spec["datasets"]["points"] == []
-    assert all(
-        r["note"] == "No 2024 return to compare with" for r in chart.spec["datasets"]["rows"]
-    )
+    rows = chart.spec["datasets"]["rows"]
+    assert not any("p" in r or "v" in r for r in rows)
+    assert all(r["n"] == "No 2024 return to compare with" for r in rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,15 +381,15 @@ def test_like_for_like_without_a_previous_return_says_so(pub: Publication) -> No
 def test_icb_system_shows_member_returns_the_icb_and_the_national_median(pub: Publication) -> None:
     chart = charts.icb_system(pub, "QAA", 2025)
     points = chart.spec["datasets"]["points"]
-    well_led = [(p["series"], p["name"], p["value"]) for p in points if p["row"] == "000"]
+    well_led = [(p["s"], p["o"], p["v"]) for p in points if p["i"] == 1]
     assert well_led == [
-        ("Member trust return", "Alpha Hospitals NHS Trust (acute)", 3.5),
-        ("Member trust return", "Beta Ambulance Service (ambulance)", 2.5),
-        ("Member trust return", "Gamma Healthcare (acute)", 3.0),
-        ("ICB's own survey", "NHS North Test ICB", 3.0),
+        ("a", "Alpha Hospitals NHS Trust (acute)", 3.5),
+        ("a", "Beta Ambulance Service (ambulance)", 2.5),
+        ("a", "Gamma Healthcare (acute)", 3.0),
+        ("b", "NHS North Test ICB", 3.0),
     ]
     # national trusts 2025 well led: 3.5, 3.0, 2.0, 4.0, 2.5 -> median 3.0; members' median 3.0
-    assert chart.spec["datasets"]["rows"][0]["median"] == 3.0
+    assert chart.spec["datasets"]["rows"][0]["m"] == 3.0
     assert chart.rows[1][:3] == ("National median", "All trusts", "3.00")
     assert [r[0] for r in chart.rows[2:]] == sorted(r[0] for r in chart.rows[2:])
     assert chart.summary.startswith("3 returns from 3 member trusts;")
@@ -386,8 +399,8 @@ def test_icb_system_shows_member_returns_the_icb_and_the_national_median(pub: Pu
 def test_region_shows_its_organisations_against_england(pub: Publication) -> None:
     chart = charts.region_distribution(pub, "Y58", 2025)
     rows = chart.spec["datasets"]["rows"]
-    assert [r["label"] for r in rows] == ["Acute", "Integrated care board"]
-    names = [p["name"] for p in chart.spec["datasets"]["points"] if p["row"] == "000"]
+    assert [r["l"] for r in rows] == ["Acute", "Integrated care board"]
+    names = [p["o"] for p in chart.spec["datasets"]["points"] if p["i"] == 1]
     assert names == ["Delta Hospitals", "Epsilon Trust", "Region median"]
     assert chart.is_static
 
@@ -456,7 +469,8 @@ class _Parsed(HTMLParser):
         self._open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        self._open.pop()
+        while self._open and self._open.pop() != tag:
+            pass  # the table leaves out its </th>, </td> and </tr>
 
     def handle_data(self, data: str) -> None:
         if self._open:
@@ -480,7 +494,8 @@ def test_chart_html_has_the_spec_summary_and_an_accessible_table(pub: Publicatio
     assert json.loads(parsed.text["script"]) == chart.spec
     assert parsed.text["caption"] == chart.table_caption
     scopes = [a.get("scope") for t, a in parsed.tags if t == "th"]
-    assert scopes == ["col"] * len(chart.columns) + ["row"] * len(chart.rows)
+    assert scopes == ["col"] * len(chart.columns) + [None] * len(chart.rows)  # row headers
+    assert "style=" not in html.split("<table>")[1] and "class=" not in html.split("<table>")[1]
     assert chart.summary in html
 
 

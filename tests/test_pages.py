@@ -428,3 +428,29 @@ def test_methodology_and_data_quality_pages_explain_the_publication_policy():
         assert name.lower() in quality.lower()
     assert f"at least **{policy.minimum_group_size}** organisations" in methodology
     assert f"fewer than {policy.minimum_group_size} organisations" in quality
+
+
+def test_organisation_pages_embed_all_three_charts_with_their_tables(pub, downloads):
+    """Issue 5: per care setting, the pillar, domain and like-for-like charts, each with its data
+    table; the domain chart's table is the page's table of domain scores, linked to each domain."""
+    from dma_publish import charts
+
+    chart_set = charts.build_all(pub)
+    pages = build_pages(pub, downloads, charts=chart_set)
+    plain = build_pages(pub, downloads)
+    for path, text in pages.items():
+        if not path.startswith(("trusts/", "icbs/")) or path.endswith("index.md"):
+            continue
+        kinds = re.findall(r'data-chart-kind="(org_\w+)"', text)
+        for year_scope in ("org_pillars", "org_domains"):
+            assert kinds.count(year_scope) == text.count("### Pillar scores, "), path
+        if 'data-chart-kind="org_domains"' in text:
+            # the table of domain scores is the chart's, not a second copy
+            assert "domain score" in text and '<details markdown="1">\n<summary>All' not in text
+            assert re.search(r'<th><a href="\.\./domains/[a-z_]+\.html">', text), path
+        if "### Domain scores" in text:  # without charts, the page keeps its own table
+            assert '<details markdown="1">' in plain[path] and "dma-chart" not in plain[path]
+    trust = next(t for p, t in pages.items() if p.startswith("trusts/") and "org_lfl" in t)
+    body = _rendered(trust)
+    assert body.count('class="dma-chart"') >= 3
+    assert body.count("<section data-search-exclude>") == body.count('class="dma-chart"')

@@ -54,6 +54,7 @@ class Chart:
     rows: tuple[tuple[str, ...], ...]  # display text; the first column heads each row
     table_caption: str
     is_static: bool = False  # national, region and ICB charts are also published as SVG
+    row_keys: tuple[str, ...] = ()  # what each table row is about (org_domains: domain ids)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -128,23 +129,23 @@ def _spread(stats: Record | None) -> tuple[Record, dict[str, str]]:
     return shown
 
 
+_SHORT = {"min": "a", "q1": "q", "median": "m", "q3": "r", "max": "b"}
+
+
 def _row(i: int, label: str, stats: Record | None = None, **extra: Any) -> Record:
-    """One row of a row chart: sort key, label and the peers' spread (None where unknown)."""
-    rec = {
-        "row": f"{i:03d}",
-        "label": label,
-        "is_heading": False,
-        "value_text": "",
-        "note": "",
-        **_spread(stats)[0],
-    }
-    rec.update(extra)
+    """One row of a row chart (see `style.ROW_KINDS`): its number from 1 (the y position), label
+    and the peers' spread, with only the fields that have a value (no key: no mark)."""
+    rec: Record = {"i": i + 1, "l": label}
+    for name, number in _spread(stats)[0].items():
+        if number is not None:
+            rec[_SHORT[name]] = number
+    rec.update({k: v for k, v in extra.items() if v is not None and v != ""})
     return rec
 
 
-def _point(row: str, series: Series, value: Any, name: str) -> Record:
-    """One point of a row chart."""
-    return {"row": row, "series": series.name, "value": r2(value), "name": name}
+def _point(row: Record, series: str, value: Any, name: str) -> Record:
+    """One named point of a row chart (series "a" or "b")."""
+    return {"i": row["i"], "s": series, "v": r2(value), "o": name}
 
 
 def _at_or_above(pairs: list[tuple[Any, Any]]) -> tuple[int, int]:
@@ -180,16 +181,15 @@ def org_pillar_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
     }
     peers = lk.peer_stats(year, care_setting, "pillar")
     peer_words = lk.peers_label(care_setting)
-    rows, points, table, pairs = [], [], [], []
+    rows, table, pairs = [], [], []
     for i, pillar in enumerate(lk.pillars):
         pid, name = pillar["pillar_id"], pillar["pillar_name"]
         score, stats = scores.get(pid), peers.get(pid, {})
         text = _spread(stats)[1]
-        row = _row(i, name, stats, value_text=f"{fmt(score)} (median {text['median']})")
         if is_missing(score):
-            row["note"], row["value_text"] = "No score", ""
+            row = _row(i, name, stats, n="No score")
         else:
-            points.append(_point(row["row"], THIS_ORG, score, org["org_name"]))
+            row = _row(i, name, stats, v=r2(score))
         rows.append(row)
         pairs.append((score, stats.get("median")))
         table.append((name, fmt(score), *(text[k] for k in ("median", "q1", "q3", "min", "max"))))
@@ -207,9 +207,9 @@ def org_pillar_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
         summary=f"{above} of {known} pillars at or above the median for {peer_words}.",
         key="The blue dot is this organisation's score. " + SPREAD_KEY.format(peers=peer_words),
         spec=fill(
-            "rows",
-            {"rows": rows, "points": points},
-            f"{org['org_name']}: pillar scores against {peer_words}, {year}.",
+            "profile",
+            {"rows": rows},
+            f"Pillar scores against {peer_words}, {year}.",
             (THIS_ORG,),
             PILLAR_AXIS,
         ),
@@ -242,7 +242,7 @@ def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
     by_pillar: dict[str, list[Record]] = {}
     for r in mine:
         by_pillar.setdefault(r["pillar_id"], []).append(r)
-    rows, points, table, pairs = [], [], [], []
+    rows, table, pairs, keys = [], [], [], []
     for pillar in lk.pillars:
         these = sorted(
             by_pillar.get(pillar["pillar_id"], []),
@@ -250,7 +250,7 @@ def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
         )
         if not these:
             continue
-        rows.append(_row(len(rows), pillar["pillar_name"], is_heading=True))
+        rows.append(_row(len(rows), pillar["pillar_name"], h=1))
         for rec in these:
             name, stats, score = (
                 names.get(rec["score_id"], rec["score_id"]),
@@ -258,17 +258,18 @@ def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
                 rec["score"],
             )
             shown = "[c]" if is_missing(score) else str(int(score))
-            text = _spread(stats)[1]
-            row = _row(len(rows), name, stats, value_text=f"{shown} (median {text['median']})")
+            numbers, text = _spread(stats)
+            row = {"i": len(rows) + 1, "l": name}
+            if numbers["median"] is not None:
+                row["m"] = numbers["median"]
             if is_missing(score):
-                row["note"] = "Score withheld under the publication policy [c]"
+                row["n"] = "Withheld [c]"
             else:
-                points.append(_point(row["row"], THIS_ORG, score, org["org_name"]))
+                row["v"] = int(score)
             rows.append(row)
             pairs.append((score, stats.get("median")))
-            table.append(
-                (name, pillar["pillar_name"], shown, text["median"], text["q1"], text["q3"])
-            )
+            table.append((name, pillar["pillar_name"], shown, text["median"]))
+            keys.append(rec["domain_id"])
     above, known = _at_or_above(pairs)
     withheld = sum(is_missing(r["score"]) for r in mine)
     summary = f"{above} of {known} domain scores at or above the median for {peer_words}"
@@ -284,23 +285,20 @@ def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
             f"{year}, grouped by pillar, each against the median of {peer_words}."
         ),
         summary=summary,
-        key="The blue dot is this organisation's level. " + SPREAD_KEY.format(peers=peer_words),
+        key=(
+            "The blue dot is this organisation's level and the black tick is the median of "
+            f"{peer_words}. Pillar names, in bold, head their domains."
+        ),
         spec=fill(
-            "rows",
-            {"rows": rows, "points": points},
-            f"{org['org_name']}: domain scores against {peer_words}, {year}.",
+            "domains",
+            {"rows": rows},
+            f"Domain scores against {peer_words}, {year}.",
             (THIS_ORG,),
             "Level (1 to 5)",
         ),
-        columns=(
-            "Domain",
-            "Pillar",
-            "This organisation",
-            "Median",
-            "Lower quartile",
-            "Upper quartile",
-        ),
+        columns=("Domain", "Pillar", "This organisation", "Median"),
         rows=tuple(table),
+        row_keys=tuple(keys),
         table_caption=f"{org['org_name']}, {setting}, {year}: domain scores and the median of {peer_words}",
     )
 
@@ -351,22 +349,17 @@ def _lfl_row(
     lk: Lookup, i: int, pillar: Record, rec: Record | None, years: tuple[int, int, str]
 ) -> tuple[Record, list[Record], tuple]:
     """One pillar's like-for-like row: a line between the two years, or a note saying why not."""
-    prev, year, name = years
+    prev, year, _ = years
     row = _row(i, pillar["pillar_name"])
     before = None if rec is None else rec.get("lfl_previous_score")
     after = None if rec is None else rec.get("lfl_score")
     n = None if rec is None else rec.get("lfl_n_scores")
     if rec is not None and rec.get("lfl_is_suppressed"):
-        row["note"] = "Withheld under the publication policy [c]"
+        row["n"] = "Withheld under the publication policy [c]"
     elif is_missing(before) or is_missing(after):
-        row["note"] = _not_comparable_reason(lk, year, prev, pillar["pillar_id"])
+        row["n"] = _not_comparable_reason(lk, year, prev, pillar["pillar_id"])
     else:
-        row.update(min=r2(min(before, after)), max=r2(max(before, after)))
-        row["value_text"] = f"{fmt(before)} to {fmt(after)}"
-        points = [
-            _point(row["row"], Series(str(prev), VERMILION, "square"), before, name),
-            _point(row["row"], Series(str(year), NHS_BLUE, "circle"), after, name),
-        ]
+        row.update(p=r2(before), v=r2(after))
         change = r2(r2(after) - r2(before))
         total = (
             "" if rec is None or is_missing(rec.get("n_scores")) else f" of {int(rec['n_scores'])}"
@@ -379,11 +372,10 @@ def _lfl_row(
             f"{int(n)}{total}",
             "",
         )
-        return row, points, table_row
+        return row, table_row
     return (
         row,
-        [],
-        (pillar["pillar_name"], "", "", "", "0" if is_missing(n) else str(int(n)), row["note"]),
+        (pillar["pillar_name"], "", "", "", "0" if is_missing(n) else str(int(n)), row["n"]),
     )
 
 
@@ -401,17 +393,16 @@ def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | No
         raise KeyError(f"{year} has no previous year to compare with")
     mine = {r["pillar_id"]: r for r in lk.pillar_scores.get((year, org_code, care_setting), [])}
     had_prev = (prev, care_setting) in lk.returns_by_org.get(org_code, [])
-    rows, points, table = [], [], []
+    rows, table = [], []
     for i, pillar in enumerate(lk.pillars):
         if had_prev:
-            row, pts, table_row = _lfl_row(
+            row, table_row = _lfl_row(
                 lk, i, pillar, mine.get(pillar["pillar_id"]), (prev, year, org["org_name"])
             )
         else:
-            row, pts = _row(i, pillar["pillar_name"], note=f"No {prev} return to compare with"), []
-            table_row = (pillar["pillar_name"], "", "", "", "0", row["note"])
+            row = _row(i, pillar["pillar_name"], n=f"No {prev} return to compare with")
+            table_row = (pillar["pillar_name"], "", "", "", "0", row["n"])
         rows.append(row)
-        points.extend(pts)
         table.append(table_row)
     changes = [float(t[3]) for t in table if t[3]]
     up, down = sum(c > 0 for c in changes), sum(c < 0 for c in changes)
@@ -439,9 +430,9 @@ def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | No
             "cannot be compared there is no line, and the row says why."
         ),
         spec=fill(
-            "rows",
-            {"rows": rows, "points": points},
-            f"{org['org_name']}: like-for-like pillar scores, {prev} to {year}.",
+            "pair",
+            {"rows": rows},
+            f"Like-for-like pillar scores, {prev} to {year}.",
             series,
             "Score over comparable domains (1 to 5)",
         ),
@@ -485,18 +476,18 @@ def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
             i,
             pillar["pillar_name"],
             national.get(pid),
-            value_text="" if is_missing(own.get(pid)) else f"ICB {fmt(own[pid])}",
+            t="" if is_missing(own.get(pid)) else f"ICB {fmt(own[pid])}",
         )
         values = [s[pid] for *_, s in member_scores if not is_missing(s.get(pid))]
         points += [
-            _point(row["row"], MEMBER, s[pid], f"{name} ({lk.setting_name(cs).lower()})")
+            _point(row, "a", s[pid], f"{name} ({lk.setting_name(cs).lower()})")
             for name, _, cs, s in member_scores
             if not is_missing(s.get(pid))
         ]
         if not is_missing(own.get(pid)):
-            points.append(_point(row["row"], ICB_OWN, own[pid], icb["org_name"]))
+            points.append(_point(row, "b", own[pid], icb["org_name"]))
         if not values and is_missing(own.get(pid)):
-            row["note"] = "No scores"
+            row["n"] = "No scores"
         rows.append(row)
         pairs.append(
             (statistics.median(values) if values else None, national.get(pid, {}).get("median"))
@@ -532,7 +523,7 @@ def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
             + SPREAD_KEY.format(peers="all trusts in England")
         ),
         spec=fill(
-            "rows",
+            "named",
             {"rows": rows, "points": points},
             f"{icb['org_name']}: member trusts' and the ICB's own pillar scores, {year}.",
             (MEMBER, ICB_OWN),
@@ -561,12 +552,10 @@ def _region_rows(
         england = lk.peer_stats(year, cs, "overall").get("overall", {})
         mine = lk.region_stats(year, region_code, cs, "overall").get("overall", {})
         row = _row(len(rows), setting["care_setting_name"], england)
-        row["value_text"] = (
-            f"region {fmt(mine.get('median'))}, England {fmt(england.get('median'))}"
-        )
-        points += [_point(row["row"], REGION_ORG, s, n) for n, s in scores]
+        row["t"] = f"region {fmt(mine.get('median'))}, England {fmt(england.get('median'))}"
+        points += [_point(row, "a", s, n) for n, s in scores]
         if not is_missing(mine.get("median")):
-            points.append(_point(row["row"], REGION_MEDIAN, mine["median"], "Region median"))
+            points.append(_point(row, "b", mine["median"], "Region median"))
         rows.append(row)
         pairs.append((mine.get("median"), england.get("median")))
         name = setting["care_setting_name"]
@@ -584,7 +573,7 @@ def region_distribution(pub: Any, region_code: str, year: int) -> Chart:
     region = lk.regions[region_code]["region_name"]
     rows, points, table, pairs = _region_rows(lk, region_code, year)
     above, known = _at_or_above(pairs)
-    n_orgs = sum(1 for p in points if p["series"] == REGION_ORG.name)
+    n_orgs = sum(1 for p in points if p["s"] == "a")
     return Chart(
         chart_id=chart_id("region", region_code, year, "overall"),
         kind="region",
@@ -603,7 +592,7 @@ def region_distribution(pub: Any, region_code: str, year: int) -> Chart:
             + SPREAD_KEY.format(peers="organisations in England in that care setting")
         ),
         spec=fill(
-            "rows",
+            "named",
             {"rows": rows, "points": points},
             f"{region}: overall scores by care setting against England, {year}.",
             (REGION_ORG, REGION_MEDIAN),

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -19,6 +19,7 @@ from typing import Any
 import vl_convert
 
 from dma_publish.charts.builders import Chart
+from dma_publish.charts.style import DARK_GREY, TEXT
 
 VL_VERSION = "5.20"  # the Vega-Lite that Altair 5.5 validates against
 ASSET_DIR = Path("assets") / "js"
@@ -29,54 +30,72 @@ CHART_SCRIPTS = ((ASSET_DIR / BUNDLE_NAME).as_posix(), (ASSET_DIR / SCRIPT_NAME)
 PAGE_SCRIPT = Path(__file__).resolve().parent.parent / "assets" / SCRIPT_NAME
 BUNDLE_CACHE = Path(__file__).resolve().parent.parent.parent / ".cache" / "vega"
 STATIC_WIDTH = 640
+TITLE_CONFIG = {"color": TEXT, "subtitleColor": DARK_GREY, "anchor": "start"}
+
+
+def _whole(value: Any) -> Any:
+    """A JSON value with whole floats written as integers (3.0 as 3: the same number)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
 
 
 def spec_json(spec: dict[str, Any]) -> str:
     """A spec as compact JSON, safe inside a <script> element (no `</` or `<!--` can appear)."""
     text = json.dumps(
-        spec, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False
+        _whole(spec), sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False
     )
     return text.replace("<", "\\u003c")
 
 
-def _table_html(chart: Chart) -> str:
-    """The chart's data as an accessible table: caption, column headers, row headers."""
-    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in chart.columns)
-    body = "".join(
-        f'<tr><th scope="row">{escape(row[0])}</th>'
-        + "".join(f"<td>{escape(cell)}</td>" for cell in row[1:])
-        + "</tr>"
-        for row in chart.rows
-    )
+def _table_html(chart: Chart, row_href: Callable[[str], str | None] | None = None) -> str:
+    """The chart's data as an accessible table: caption, column headers, row headers.
+
+    Lean HTML: no classes or styles, and the end tags HTML lets a table leave out (a header
+    cell in a body row is a row header; `row_href` may link it, by the chart's row keys)."""
+    head = "".join(f'<th scope="col">{escape(c)}' for c in chart.columns)
+    keys = chart.row_keys if row_href is not None else ()
+    body = []
+    for n, row in enumerate(chart.rows):
+        name = escape(row[0])
+        href = row_href(keys[n]) if n < len(keys) and row_href is not None else None
+        if href:
+            name = f'<a href="{escape(href)}">{name}</a>'
+        body.append(f"<tr><th>{name}" + "".join(f"<td>{escape(cell)}" for cell in row[1:]))
     return (
         f"<table><caption>{escape(chart.table_caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<thead><tr>{head}</thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
-def chart_html(chart: Chart) -> str:
+def chart_html(
+    chart: Chart,
+    row_href: Callable[[str], str | None] | None = None,
+    table_summary: str = "Show the data as a table",
+) -> str:
     """The whole chart block for a Markdown page: figure, spec, summary, key and data table.
 
     Raw HTML with no blank lines, so Python-Markdown passes it through untouched; every text is
     escaped. The page script renders the spec into the view; without it the words and table stand.
+    `row_href` links the table's row headers (by the chart's row keys) to pages; `table_summary`
+    is the words that open the table.
     """
-    cid = escape(chart.chart_id)
     lines = [
-        f'<figure class="dma-chart" id="{cid}" data-chart-kind="{escape(chart.kind)}">',
+        f'<figure class="dma-chart" id="{escape(chart.chart_id)}" '
+        f'data-chart-kind="{escape(chart.kind)}">',
         f'<figcaption class="dma-chart__title">{escape(chart.title)}</figcaption>',
-        f'<div class="dma-chart__view" id="{cid}-view" role="img" '
-        f'aria-label="{escape(chart.description)}"></div>',
+        f'<div class="dma-chart__view" role="img" aria-label="{escape(chart.description)}"></div>',
         f'<script type="application/json" class="dma-chart__spec">{spec_json(chart.spec)}</script>',
         f'<p class="dma-chart__summary">{escape(chart.summary)}</p>',
         f'<p class="dma-chart__key">{escape(chart.key)}</p>',
-        '<details class="dma-chart__data">',
-        "<summary>Show the data as a table</summary>",
+        f'<details class="dma-chart__data"><summary>{escape(table_summary)}</summary>',
         f'<div class="dma-chart__table" role="region" tabindex="0" style="overflow-x:auto" '
         f'aria-label="{escape(chart.table_caption)}">',
-        _table_html(chart),
-        "</div>",
-        "</details>",
-        "</figure>",
+        _table_html(chart, row_href) + "</div></details></figure>",
     ]
     return "\n".join(lines) + "\n"
 
@@ -141,6 +160,7 @@ def static_spec(chart: Chart) -> dict[str, Any]:
     spec = json.loads(json.dumps(chart.spec))
     spec["width"] = STATIC_WIDTH
     spec["title"] = {"text": chart.title, "subtitle": _wrap(chart.key, 95)}
+    spec["config"] = {**spec.get("config", {}), "title": TITLE_CONFIG}
     return spec
 
 

@@ -126,86 +126,243 @@ STATS = ChartStats()
 # ---------------------------------------------------------------------------------------------
 # Row charts: one band per row (a pillar, a domain, a care setting), with the row's name on a
 # line of its own above its marks, so long names never squeeze the plot on a narrow screen.
-# Dataset "rows": row (sort key), label, is_heading, value_text, note, min, q1, median, q3, max.
-# Dataset "points": row, series, value, name.
+#
+# They are written as Vega-Lite JSON directly (not through Altair), as small as they can be: every
+# chart of an organisation page carries its own spec, so each byte is paid once per chart. The
+# shared y encoding sits at the top level, data fields have one-letter names and a record holds
+# only the fields it has (a missing field is a missing value: no mark). Dataset "rows":
+#   i  row number (from 1; the y position)     l  label           h  1 on a heading row
+#   n  note (why there is no mark)             t  value text (named-points charts only)
+#   a, q, m, r, b  the peers' lowest, lower quartile, median, upper quartile and highest
+#   v  the organisation's value; p  its previous value (like-for-like)
+# Dataset "points" (named-points charts only): i, s (series: "a" or "b"), v, o (its name).
+
+ROW_KINDS = ("profile", "domains", "pair", "named")
+_Y = {
+    "field": "i",
+    "type": "ordinal",
+    "axis": None,
+    "scale": {"paddingInner": 0, "paddingOuter": 0},
+}
+_MARKS_BAND = 0.72
+_ROW_CONFIG = {
+    "font": FONT,
+    "view": {"stroke": None},
+    "axis": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "titleFontWeight": "normal",
+        "gridColor": PALE_GREY,
+        "domainColor": MID_GREY,
+        "tickColor": MID_GREY,
+    },
+    "text": {"color": TEXT, "fontSize": 12},
+}
+_LEGEND_CONFIG = {
+    "labelColor": TEXT,
+    "labelFontSize": 12,
+    "orient": "top",
+    "direction": "horizontal",
+    "labelLimit": 300,
+}
+# Text at the right of a row's label line, worked out in the chart from the row's numbers.
+_F2 = "format(datum.{0},'.2f')"
+_VALUE_TEXT = {
+    "profile": (
+        f"isValid(datum.v)?{_F2.format('v')}+' (median '+"
+        f"(isValid(datum.m)?{_F2.format('m')}:'[c]')+')':''"
+    ),
+    "domains": (
+        "datum.h?'':(isValid(datum.v)?datum.v:'[c]')+' (median '+"
+        f"(isValid(datum.m)?{_F2.format('m')}:'[c]')+')'"
+    ),
+    "pair": f"isValid(datum.p)&&isValid(datum.v)?{_F2.format('p')}+' to '+{_F2.format('v')}:''",
+}
+_ROW_LABEL = {"profile": "Pillar", "domains": "Domain", "pair": "Pillar"}
 
 
-def _row_y(band_position: float) -> alt.Y:
-    """The shared row position: sorted by the row key, no axis (labels are text marks)."""
-    return alt.Y(
-        "row:O",
-        axis=None,
-        bandPosition=band_position,
-        scale=alt.Scale(paddingInner=0, paddingOuter=0),
-    )
+def _quantity(name: str) -> dict[str, Any]:
+    return {"field": name, "type": "quantitative"}
 
 
-def _row_layers() -> list[alt.Chart]:
-    """The label line and the spread of peers: range line, middle-half bar, median tick."""
-    rows = alt.Chart(alt.Data(name="rows"))
-    marks_y = _row_y(0.72)
-    label = rows.mark_text(
-        align="left",
-        baseline="top",
-        dy=4,
-        limit=alt.ExprRef(expr="max(width - 130, 120)"),
-        fontWeight=alt.ExprRef(expr="datum.is_heading ? 'bold' : 'normal'"),
-    ).encode(x=alt.datum(SCORE_DOMAIN[0]), y=_row_y(0), text="label:N")
-    value_text = rows.mark_text(align="right", baseline="top", dy=4).encode(
-        x=alt.datum(SCORE_DOMAIN[1]), y=_row_y(0), text="value_text:N"
+def _text_layers(kind: str) -> list[dict[str, Any]]:
+    """The label line (name, and the value as text) and the note on the marks line."""
+    y0 = {**_Y, "bandPosition": 0}
+    label: dict[str, Any] = {
+        "type": "text",
+        "align": "left",
+        "baseline": "top",
+        "dy": 4,
+        "limit": {"expr": "max(width - 130, 120)"},
+    }
+    if kind == "domains":
+        label["fontWeight"] = {"expr": "datum.h?'bold':'normal'"}
+    value: dict[str, Any] = {
+        "mark": {"type": "text", "align": "right", "baseline": "top", "dy": 4},
+        "encoding": {"x": {"datum": SCORE_DOMAIN[1]}, "y": y0, "text": {"field": "t"}},
+    }
+    # a text mark writes "undefined" for a missing field: rows without one are left out
+    value["transform"] = (
+        [{"calculate": _VALUE_TEXT[kind], "as": "t"}]
+        if kind in _VALUE_TEXT
+        else [{"filter": "datum.t"}]
     )
-    note = rows.mark_text(align="left", baseline="middle", fontStyle="italic").encode(
-        x=alt.datum(SCORE_DOMAIN[0]), y=marks_y, text="note:N", color=alt.value(DARK_GREY)
-    )
-    spread = rows.mark_rule(color=DARK_GREY, strokeWidth=1.5).encode(
-        x="min:Q", x2="max:Q", y=marks_y
-    )
-    middle = rows.mark_rule(color=MID_GREY, strokeWidth=9, strokeCap="butt").encode(
-        x="q1:Q", x2="q3:Q", y=marks_y
-    )
-    median = rows.mark_tick(color=TEXT, thickness=2.5, size=20, orient="vertical").encode(
-        x="median:Q", y=marks_y
-    )
-    return [label, value_text, note, spread, middle, median]
+    return [
+        {
+            "mark": label,
+            "encoding": {"x": {"datum": SCORE_DOMAIN[0]}, "y": y0, "text": {"field": "l"}},
+        },
+        value,
+        {
+            "mark": {
+                "type": "text",
+                "align": "left",
+                "baseline": "middle",
+                "fontStyle": "italic",
+                "color": DARK_GREY,
+            },
+            "encoding": {"x": {"datum": SCORE_DOMAIN[0]}, "text": {"field": "n"}},
+            "transform": [{"filter": "datum.n"}],
+        },
+    ]
 
 
-def row_chart(
-    series: tuple[Series, ...], x_title: str, datasets: dict[str, Records]
-) -> alt.LayerChart:
-    """Rows of peer spreads with an organisation's (or several) points on each."""
-    legend = alt.Legend(title=None) if len(series) > 1 else None
-    names = [s.name for s in series]
-    points = (
-        alt.Chart(alt.Data(name="points"))
-        .mark_point(filled=True, size=110, opacity=1, stroke="white", strokeWidth=1)
-        .encode(
-            x=alt.X(
-                "value:Q",
-                title=x_title,
-                scale=alt.Scale(domain=SCORE_DOMAIN, nice=False, zero=False),
-                axis=alt.Axis(values=LEVELS, format="d", orient="bottom", grid=True),
-            ),
-            y=_row_y(0.72),
-            color=alt.Color(
-                "series:N",
-                scale=alt.Scale(domain=names, range=[s.colour for s in series]),
-                legend=legend,
-            ),
-            shape=alt.Shape(
-                "series:N",
-                scale=alt.Scale(domain=names, range=[s.shape for s in series]),
-                legend=legend,
-            ),
-            tooltip=[
-                alt.Tooltip("name:N", title="Organisation"),
-                alt.Tooltip("series:N", title="Shown as"),
-                alt.Tooltip("value:Q", title="Score", format=".2f"),
-            ],
-        )
-    )
-    return alt.layer(*_row_layers(), points).properties(
-        height=alt.Step(ROW_STEP), datasets=datasets
-    )
+def _spread_layers(kind: str) -> list[dict[str, Any]]:
+    """The peers' spread: range line, middle-half bar and median tick (domains: the median only);
+    for like-for-like, the line joining the two years instead."""
+    if kind == "pair":
+        return [
+            {
+                "mark": {"type": "rule", "color": DARK_GREY, "strokeWidth": 1.5},
+                "encoding": {"x": _quantity("p"), "x2": {"field": "v"}},
+            }
+        ]
+    median = {
+        "mark": {
+            "type": "tick",
+            "color": TEXT,
+            "thickness": 2.5,
+            "size": 20,
+            "orient": "vertical",
+        },
+        "encoding": {"x": _quantity("m")},
+    }
+    if kind == "domains":
+        return [median]
+    return [
+        {
+            "mark": {"type": "rule", "color": DARK_GREY, "strokeWidth": 1.5},
+            "encoding": {"x": _quantity("a"), "x2": {"field": "b"}},
+        },
+        {
+            "mark": {"type": "rule", "color": MID_GREY, "strokeWidth": 9, "strokeCap": "butt"},
+            "encoding": {"x": _quantity("q"), "x2": {"field": "r"}},
+        },
+        median,
+    ]
+
+
+def _points_layer(kind: str, series: tuple[Series, ...], x_title: str) -> dict[str, Any]:
+    """The organisation's points (or, for named points, everyone's), which carry the x axis."""
+    field_name = "x" if kind == "pair" else "v"
+    encoding: dict[str, Any] = {
+        "x": {
+            **_quantity(field_name),
+            "title": x_title,
+            "scale": {"domain": SCORE_DOMAIN, "nice": False, "zero": False},
+            "axis": {"values": LEVELS, "format": "d", "orient": "bottom", "grid": True},
+        }
+    }
+    layer: dict[str, Any] = {
+        "mark": {
+            "type": "point",
+            "filled": True,
+            "size": 110,
+            "opacity": 1,
+            "stroke": "white",
+            "strokeWidth": 1,
+        },
+        "encoding": encoding,
+    }
+    if len(series) > 1:
+        names = [s.name for s in series]
+        keys = ["a", "b"] if kind == "named" else names
+        legend: dict[str, Any] = {"title": None}
+        if kind == "named":
+            legend["labelExpr"] = f"datum.label=='a'?{json.dumps(names[0])}:{json.dumps(names[1])}"
+        for channel, values in (
+            ("color", [s.colour for s in series]),
+            ("shape", [s.shape for s in series]),
+        ):
+            encoding[channel] = {
+                "field": "s",
+                "type": "nominal",
+                "scale": {"domain": keys, "range": values},
+                "legend": legend,
+            }
+    else:
+        encoding["color"] = {"value": series[0].colour}
+        encoding["shape"] = {"value": series[0].shape}
+    if kind == "named":
+        layer["data"] = {"name": "points"}
+        encoding["tooltip"] = [
+            {"field": "o", "title": "Organisation"},
+            {"field": "v", "type": "quantitative", "title": "Score", "format": ".2f"},
+        ]
+    elif kind == "pair":
+        first, second = (json.dumps(s.name) for s in series)
+        layer["transform"] = [
+            {"fold": ["p", "v"], "as": ["s", "x"]},
+            {"calculate": f"datum.s=='p'?{first}:{second}", "as": "s"},
+        ]
+        encoding["tooltip"] = [
+            {"field": "l", "title": "Pillar"},
+            {"field": "s", "title": "Year"},
+            {"field": "x", "type": "quantitative", "title": "Score", "format": ".2f"},
+        ]
+    else:
+        level = kind == "domains"
+        encoding["tooltip"] = [
+            {"field": "l", "title": _ROW_LABEL[kind]},
+            {
+                "field": "v",
+                "type": "quantitative",
+                "title": "Level" if level else "Score",
+                "format": "d" if level else ".2f",
+            },
+            {"field": "m", "type": "quantitative", "title": "Peer median", "format": ".2f"},
+        ]
+    return layer
+
+
+@cache
+def row_template(kind: str, series: tuple[Series, ...], x_title: str) -> dict[str, Any]:
+    """A row chart's spec without data or description (never modified: `fill` copies the top).
+
+    kind: "profile" (an organisation's value per row against the peers' spread), "domains"
+    (levels against the peers' median, with heading rows), "pair" (two years' values joined by a
+    line) or "named" (anyone's named points, from the "points" dataset, against a spread)."""
+    if kind not in ROW_KINDS:
+        raise ValueError(f"unknown row chart {kind!r}")
+    config = dict(_ROW_CONFIG)
+    if len(series) > 1:
+        config["legend"] = _LEGEND_CONFIG
+    return {
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "width": "container",
+        "background": "white",
+        "config": config,
+        "height": {"step": ROW_STEP},
+        "data": {"name": "rows"},
+        "encoding": {"y": {**_Y, "bandPosition": _MARKS_BAND}},
+        "layer": [
+            *_text_layers(kind),
+            *_spread_layers(kind),
+            _points_layer(kind, series, x_title),
+        ],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,20 +442,11 @@ def finish(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-# The row template is built with stand-in series and axis title, which `_template` replaces: the
-# only parts of a row chart's spec that differ between its uses (which series, so the colour and
-# shape scales and whether there is a legend, and the x axis title).
-_STAND_IN_SERIES = (Series("a", NHS_BLUE, "circle"), Series("b", VERMILION, "square"))
-_STAND_IN_TITLE = "x"
-
-
 @cache
 def _template_json(kind: str) -> str:
     """Build one chart type through Altair (validating it), with empty datasets, as JSON."""
     start = time.perf_counter()
-    if kind == "rows":
-        chart = row_chart(_STAND_IN_SERIES, _STAND_IN_TITLE, {"rows": [], "points": []})
-    elif kind == "grid":
+    if kind == "grid":
         chart = level_grid({"cells": []})
     elif kind == "histogram":
         chart = histogram({"bins": [], "marker": []})
@@ -310,29 +458,10 @@ def _template_json(kind: str) -> str:
     return text
 
 
-def _set_series(spec: dict[str, Any], series: tuple[Series, ...], x_title: str) -> None:
-    """Put a row chart's series and x axis title into its points layer (the last layer), as
-    `row_chart` writes them: a legend only for more than one series."""
-    encoding = spec["layer"][-1]["encoding"]
-    legend = {"title": None} if len(series) > 1 else None
-    names = [s.name for s in series]
-    for channel, values in (
-        ("color", [s.colour for s in series]),
-        ("shape", [s.shape for s in series]),
-    ):
-        encoding[channel]["legend"] = legend
-        encoding[channel]["scale"]["domain"] = names
-        encoding[channel]["scale"]["range"] = values
-    encoding["x"]["title"] = x_title
-
-
 @cache
-def _template(kind: str, series: tuple[Series, ...], x_title: str) -> dict[str, Any]:
-    """The chart type's spec for these series and axis title, without data (never modified)."""
-    spec = json.loads(_template_json(kind))
-    if kind == "rows":
-        _set_series(spec, series, x_title)
-    return spec
+def _template(kind: str) -> dict[str, Any]:
+    """The chart type's spec without data (never modified)."""
+    return json.loads(_template_json(kind))
 
 
 def fill(
@@ -344,26 +473,15 @@ def fill(
 ) -> dict[str, Any]:
     """A new spec: the chart type's template with these data values and description.
 
-    The spec's own top level holds the data and description; everything below the other keys
-    (layers, encodings, scales) is the template's, shared by every chart of the type, so a spec
-    is read-only: copy it before changing it (as `render.static_spec` does).
-    """
-    template = _template(kind, series if kind == "rows" else (), x_title if kind == "rows" else "")
+    kind is "grid", "histogram" or a row chart kind (`row_template`). The spec's own top level
+    holds the data and description; everything below the other keys (layers, encodings, scales)
+    is the template's, shared by every chart of the type, so a spec is read-only: copy it before
+    changing it (as `render.static_spec` does)."""
+    template = row_template(kind, series, x_title) if kind in ROW_KINDS else _template(kind)
     return {**template, "datasets": datasets, "description": description}
 
 
-def build_direct(
-    kind: str,
-    datasets: dict[str, Records],
-    description: str,
-    series: tuple[Series, ...] = (),
-    x_title: str = "",
-) -> dict[str, Any]:
-    """The same spec built through Altair from scratch: slow; for tests and checking."""
-    if kind == "rows":
-        chart = row_chart(series, x_title, datasets)
-    elif kind == "grid":
-        chart = level_grid(datasets)
-    else:
-        chart = histogram(datasets)
+def build_direct(kind: str, datasets: dict[str, Records], description: str) -> dict[str, Any]:
+    """A grid or histogram spec built through Altair from scratch: slow; for tests and checking."""
+    chart = level_grid(datasets) if kind == "grid" else histogram(datasets)
     return finish(chart.properties(description=description).to_dict(validate=True))

@@ -35,9 +35,10 @@ def chart_lookup(charts: Any, static_charts: Mapping[str, Any] | None) -> Callab
 
     Every chart of a scope is embedded (left out of search), or only those whose kind is in
     `embed`; the others are linked as images, since the page's tables already hold their data.
+    `row_href` links the rows of a chart's table (by its row keys) and `table_summary` names it.
     """
     if charts is None:
-        return lambda page, *scope, embed=None: ""
+        return lambda page, *scope, **options: ""
     from dma_publish.charts import chart_html
 
     static = static_charts or {}
@@ -49,7 +50,13 @@ def chart_lookup(charts: Any, static_charts: Mapping[str, Any] | None) -> Callab
         svg, spec = (rel(f"downloads/charts/{f}", page) for f in (files.svg, files.spec))
         return html.escape(svg), html.escape(spec)
 
-    def lookup(page: str, *scope: Any, embed: Iterable[str] | None = None) -> str:
+    def lookup(
+        page: str,
+        *scope: Any,
+        embed: Iterable[str] | None = None,
+        row_href: Callable[[str], str | None] | None = None,
+        table_summary: str | None = None,
+    ) -> str:
         blocks, images = [], []
         for chart in charts.get(*scope):
             files = files_of(chart, page)
@@ -57,7 +64,8 @@ def chart_lookup(charts: Any, static_charts: Mapping[str, Any] | None) -> Callab
                 if files is not None:
                     images.append(f'<a href="{files[0]}">{html.escape(chart.title)} (SVG)</a>')
                 continue
-            block = chart_html(chart)
+            extra = {} if table_summary is None else {"table_summary": table_summary}
+            block = chart_html(chart, row_href, **extra)
             if files is not None:
                 block += (
                     f'<p class="dma-chart__files">Download this chart: <a href="{files[0]}">'

@@ -79,7 +79,7 @@ def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
             ]
         )
     headers = ["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)", "Domain scores"]
-    return md_table(headers, rows, "lrrrr")
+    return md_table(headers, rows)
 
 
 def _domain_order(site: Site, rows: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
@@ -153,7 +153,7 @@ def change_table(site: Site, org: Org, setting: str) -> tuple[Md, bool]:
         *[str(y) for y in site.years],
         *[f"Like-for-like change, {prev} to {year}" for prev, year in pairs],
     ]
-    return md_table(headers, body, "l" + "r" * (len(headers) - 1)), bool(pairs)
+    return md_table(headers, body), bool(pairs)
 
 
 def next_level_items(site: Site, org: Org, setting: str, year: int) -> list[Md]:
@@ -220,6 +220,18 @@ def _missing_years(site: Site, org: Org, setting: str) -> list[tuple[int, str]]:
     return out
 
 
+def _html_href(target: str, page: str) -> str:
+    """A link from a page to another, as the built site names it (for raw HTML, which MkDocs
+    does not rewrite)."""
+    link = rel(target, page)
+    return link[: -len(".md")] + ".html" if link.endswith(".md") else link
+
+
+def _domains_summary(n: int, year: int) -> str:
+    """The words that open a return's table of domain scores."""
+    return f"{'All ' if n > 1 else ''}{n} domain score{'s' if n != 1 else ''}, {year}, as a table"
+
+
 def setting_section(
     site: Site, org: Org, setting: str, page: str, links: PageLinks
 ) -> dict[str, Any]:
@@ -237,13 +249,27 @@ def setting_section(
     }
     if year is None:
         return section
+    n_domains = len(site.domain_rows(org.code, setting, year))
     section.update(
         pillars=pillar_table(site, org, setting, year),
-        n_domains=len(site.domain_rows(org.code, setting, year)),
+        n_domains=n_domains,
         domains=domain_table(site, org, setting, year, page),
         change=change_table(site, org, setting),
         next_level=next_level_items(site, org, setting, year),
         chart=Md(links.chart(page, "org", org.code, setting, year, embed=("org_pillars",))),
+        domain_chart=Md(
+            links.chart(
+                page,
+                "org",
+                org.code,
+                setting,
+                year,
+                embed=("org_domains",),
+                row_href=lambda domain_id: _html_href(site.domain_path(domain_id), page),
+                table_summary=_domains_summary(n_domains, year),
+            )
+        ),
+        lfl_chart=Md(links.chart(page, "org", org.code, setting, year, embed=("org_lfl",))),
         withheld=withheld_note(site, org, setting, year),
     )
     return section
