@@ -163,18 +163,25 @@ class PageParser(HTMLParser):
         elif tag == "table":
             self._rows = []
         elif tag == "tr" and self._rows is not None:
+            self._close_cell()  # HTML lets a cell's and a row's end tags be left out
             self._rows.append([])
         elif tag in ("td", "th") and self._rows is not None:
+            self._close_cell()
             self._cell = []
+
+    def _close_cell(self) -> None:
+        if self._cell is not None and self._rows:
+            self._rows[-1].append(" ".join("".join(self._cell).split()))
+        self._cell = None
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script" and self._script is not None:
             self.scripts.append((self._script[0], "".join(self._script[1])))
             self._script = None
-        elif tag in ("td", "th") and self._cell is not None and self._rows:
-            self._rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
+        elif tag in ("td", "th", "tr", "thead", "tbody"):
+            self._close_cell()
         elif tag == "table" and self._rows is not None:
+            self._close_cell()
             self.tables.append([row for row in self._rows if row])
             self._rows = None
 

@@ -360,7 +360,7 @@ def _lfl_row(
         row["n"] = _not_comparable_reason(lk, year, prev, pillar["pillar_id"])
     else:
         row.update(p=r2(before), v=r2(after))
-        change = r2(r2(after) - r2(before))
+        change = r2(float(after) - float(before))  # full precision, rounded once
         total = (
             "" if rec is None or is_missing(rec.get("n_scores")) else f" of {int(rec['n_scores'])}"
         )
