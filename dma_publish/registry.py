@@ -19,6 +19,8 @@ from typing import Any, Literal
 import pandas as pd
 import pyarrow as pa
 
+from dma_publish.aggregate import BENCHMARK_KEY
+
 FieldType = Literal["string", "integer", "number", "boolean", "date"]
 Kind = Literal["filter", "indicator"]
 
@@ -673,15 +675,7 @@ _TABLE_LIST: list[Table] = [
             *(f.name for f in _LEVEL_COUNTS),
             "is_suppressed",
         ),
-        (
-            "year",
-            "survey",
-            "peer_group_type",
-            "peer_group_code",
-            "care_setting",
-            "measure_type",
-            "measure_id",
-        ),
+        tuple(BENCHMARK_KEY),
         overrides={
             "care_setting": {
                 "enum": (*CARE_SETTINGS, "all"),

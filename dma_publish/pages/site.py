@@ -12,17 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from dma_publish.aggregate import BENCHMARK_KEY
+
 RETURN_KEY = ["year", "org_code", "care_setting"]
 NATIONAL = "ENG"
-BENCH_KEY = [
-    "year",
-    "survey",
-    "peer_group_type",
-    "peer_group_code",
-    "care_setting",
-    "measure_type",
-    "measure_id",
-]
+BENCH_KEY = BENCHMARK_KEY
 
 
 @dataclass(frozen=True)
