@@ -32,6 +32,24 @@ ROW_STEP = 46  # pixels per row in the row charts: a label line, then the marks 
 Records = list[dict[str, Any]]
 
 
+# Config shared by the Altair theme and the hand-written row charts.
+_BASE_CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "view": {"stroke": None},
+    "axis": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "titleFontWeight": "normal",
+        "gridColor": PALE_GREY,
+        "domainColor": MID_GREY,
+        "tickColor": MID_GREY,
+    },
+    "text": {"color": TEXT, "fontSize": 12},
+}
+
+
 @alt.theme.register(THEME, enable=True)
 def dma_theme() -> alt.theme.ThemeConfig:
     """The house theme: system fonts, NHS colours, full-width charts that reflow on a phone."""
@@ -40,18 +58,7 @@ def dma_theme() -> alt.theme.ThemeConfig:
         "width": "container",
         "background": "white",
         "config": {
-            "font": FONT,
-            "view": {"stroke": None},
-            "axis": {
-                "labelColor": TEXT,
-                "titleColor": TEXT,
-                "labelFontSize": 12,
-                "titleFontSize": 12,
-                "titleFontWeight": "normal",
-                "gridColor": PALE_GREY,
-                "domainColor": MID_GREY,
-                "tickColor": MID_GREY,
-            },
+            **_BASE_CONFIG,
             "legend": {
                 "labelColor": TEXT,
                 "titleColor": TEXT,
@@ -61,7 +68,6 @@ def dma_theme() -> alt.theme.ThemeConfig:
                 "direction": "horizontal",
                 "labelLimit": 300,
             },
-            "text": {"color": TEXT, "fontSize": 12},
             "title": {"color": TEXT, "subtitleColor": DARK_GREY, "anchor": "start"},
             "range": {"category": [NHS_BLUE, VERMILION, "#009E73", "#CC79A7", "#0072B2"]},
         },
@@ -145,21 +151,6 @@ _Y = {
     "scale": {"paddingInner": 0, "paddingOuter": 0},
 }
 _MARKS_BAND = 0.72
-_ROW_CONFIG = {
-    "font": FONT,
-    "view": {"stroke": None},
-    "axis": {
-        "labelColor": TEXT,
-        "titleColor": TEXT,
-        "labelFontSize": 12,
-        "titleFontSize": 12,
-        "titleFontWeight": "normal",
-        "gridColor": PALE_GREY,
-        "domainColor": MID_GREY,
-        "tickColor": MID_GREY,
-    },
-    "text": {"color": TEXT, "fontSize": 12},
-}
 _LEGEND_CONFIG = {
     "labelColor": TEXT,
     "labelFontSize": 12,
@@ -346,7 +337,7 @@ def row_template(kind: str, series: tuple[Series, ...], x_title: str) -> dict[st
     line) or "named" (anyone's named points, from the "points" dataset, against a spread)."""
     if kind not in ROW_KINDS:
         raise ValueError(f"unknown row chart {kind!r}")
-    config = dict(_ROW_CONFIG)
+    config = dict(_BASE_CONFIG)
     if len(series) > 1:
         config["legend"] = _LEGEND_CONFIG
     return {
