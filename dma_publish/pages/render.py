@@ -41,8 +41,6 @@ def render(template: str, path: str, **context: Any) -> str:
     """Render one page; `link(text, target)` in the template links relative to this page."""
 
     def link(text: Any, target: str) -> Md:
-        if "://" in target:  # an external address stays as it is
-            return md_link(text, target)
         return md_link(text, rel(target, path))
 
     def href(target: str) -> Md:

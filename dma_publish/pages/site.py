@@ -45,7 +45,9 @@ class Org:
 
 
 def rel(target: str, page: str) -> str:
-    """A relative link from one docs_dir page to another path in docs_dir."""
+    """A relative link from one docs_dir page to another path in docs_dir (addresses stay as they are)."""
+    if "://" in target:
+        return target
     return _relpath(target, posixpath.dirname(page) or ".")
 
 
