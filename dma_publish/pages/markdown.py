@@ -66,11 +66,6 @@ def md_link(text: Any, target: str) -> Md:
     return Md(f"[{md_text(text)}]({target})")
 
 
-def md_join(parts: Iterable[Any], sep: str = ", ") -> Md:
-    """Join pieces, escaping each one that is not already Markdown."""
-    return Md(sep.join(p if isinstance(p, Md) else md_text(p) for p in parts))
-
-
 def _cell(value: Any) -> str:
     """One table cell: Markdown passes, anything else is escaped; never empty."""
     text = value if isinstance(value, Md) else md_text(value)
