@@ -181,6 +181,27 @@ class RequestLog:
 # Accessibility
 
 
+# Wait, frame by frame, until no CSS transition or animation is running or pending (the theme fades
+# search results in: colours sampled mid-fade differ from run to run). Endless animations (none on
+# this site) would make it give up after `rounds` rounds and return false.
+_SETTLE_JS = """async (rounds) => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  for (let i = 0; i < rounds; i++) {
+    await frame();
+    const moving = document.getAnimations().filter(
+        (a) => a.playState === 'running' || a.pending);
+    if (moving.length === 0) return true;
+    await Promise.all(moving.map((a) => a.finished.catch(() => null)));
+  }
+  return false;
+}"""
+
+
+def settle(page: Any, rounds: int = 40) -> bool:
+    """Wait until nothing on the page is animating; false if it never comes to rest."""
+    return bool(page.evaluate(_SETTLE_JS, rounds))
+
+
 def run_axe(page: Any, tags: tuple[str, ...] = AXE_TAGS, context: str | None = None) -> list[dict]:
     """Inject the offline axe-core into `page` and return its violations (tags: WCAG 2.x A/AA).
 
@@ -188,6 +209,8 @@ def run_axe(page: Any, tags: tuple[str, ...] = AXE_TAGS, context: str | None = N
     """
     if not AXE_JS.is_file():
         raise RuntimeError(f"{AXE_JS} not found: run `bash scripts/setup.sh --test`")
+    if not settle(page):
+        raise RuntimeError("the page's animations did not end: axe would audit a moving state")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     options = {"runOnly": {"type": "tag", "values": list(tags)}, "resultTypes": ["violations"]}

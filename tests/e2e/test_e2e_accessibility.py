@@ -56,6 +56,7 @@ def test_no_axe_violations(page, server, chart_pages, samples, kind):
     problems = []
 
     def check(state: str, context: str | None = None) -> None:
+        # run_axe audits a settled page: it waits until no transition or animation is running.
         violations = run_axe(page, context=context)
         if violations:
             problems.append(f"{path}, {state}:\n{format_violations(violations)}")
@@ -64,11 +65,9 @@ def test_no_axe_violations(page, server, chart_pages, samples, kind):
     assert search(page, samples.trust.code, expect=samples.trust.path), "no search results"
     check("1280px, search open", SEARCH_CONTEXT)
     page.set_viewport_size(PHONE)
-    page.wait_for_timeout(300)  # the theme and the site's scripts follow the resize
     check("375px, search open", SEARCH_CONTEXT)
     page.keyboard.press("Escape")
     page.wait_for_function("() => !document.getElementById('__search').checked")
-    page.wait_for_timeout(300)
     check("375px, search closed")
     assert not problems, "\n".join(problems)
     if kind != "404":  # the 404 page's own status is logged as a console error
