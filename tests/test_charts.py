@@ -264,7 +264,7 @@ def test_row_charts_are_lean(chart_set: charts.ChartSet) -> None:
 
 def test_a_text_mark_never_writes_undefined(pub: Publication) -> None:
     chart = charts.org_domain_profile(pub, "RA1", "acute", 2025)
-    svg = vl_convert.vegalite_to_svg({**chart.spec, "width": 500}, vl_version="5.20")
+    svg = vl_convert.vegalite_to_svg({**chart.spec, "width": 500}, vl_version=charts.render.VL_VERSION)
     assert "undefined" not in svg and "null" not in svg
     assert "3 (median 3.00)" in svg
 
@@ -358,7 +358,7 @@ def test_like_for_like_draws_no_line_across_a_break_and_says_why(pub: Publicatio
     }
     line = next(layer for layer in _layer(chart.spec, "rule"))
     assert (line["encoding"]["x"]["field"], line["encoding"]["x2"]["field"]) == ("p", "v")
-    svg = vl_convert.vegalite_to_svg({**chart.spec, "width": 500}, vl_version="5.20")
+    svg = vl_convert.vegalite_to_svg({**chart.spec, "width": 500}, vl_version=charts.render.VL_VERSION)
     assert "2.50 to 3.50" in svg and "rewritten" in svg and "undefined" not in svg
     assert chart.rows[0] == ("Well Led", "2.50", "3.50", "+1.00", "2 of 2", "")
     assert chart.summary == (
@@ -378,7 +378,9 @@ def test_like_for_like_without_a_previous_return_says_so(pub: Publication) -> No
 # ICB system, region, national, domain
 
 
-def test_icb_system_shows_member_returns_the_icb_and_the_national_median(pub: Publication) -> None:
+def test_icb_system_shows_member_returns_their_median_and_the_national_median(
+    pub: Publication,
+) -> None:
     chart = charts.icb_system(pub, "QAA", 2025)
     points = chart.spec["datasets"]["points"]
     well_led = [(p["s"], p["o"], p["v"]) for p in points if p["i"] == 1]
@@ -386,8 +388,12 @@ def test_icb_system_shows_member_returns_the_icb_and_the_national_median(pub: Pu
         ("a", "Alpha Hospitals NHS Trust (acute)", 3.5),
         ("a", "Beta Ambulance Service (ambulance)", 2.5),
         ("a", "Gamma Healthcare (acute)", 3.0),
-        ("b", "NHS North Test ICB", 3.0),
+        ("b", "System median", 3.0),
     ]
+    # The ICB's own survey is not comparable with its trusts': it is never on their axis.
+    assert not any(p["o"] == "NHS North Test ICB" for p in points)
+    assert chart.rows[0][:2] == ("System median", "Member trust returns")
+    assert "diamond: their median" in chart.key
     # national trusts 2025 well led: 3.5, 3.0, 2.0, 4.0, 2.5 -> median 3.0; members' median 3.0
     assert chart.spec["datasets"]["rows"][0]["m"] == 3.0
     assert chart.rows[1][:3] == ("National median", "All trusts", "3.00")
@@ -495,8 +501,13 @@ def test_chart_html_has_the_spec_summary_and_an_accessible_table(pub: Publicatio
     assert parsed.text["caption"] == chart.table_caption
     scopes = [a.get("scope") for t, a in parsed.tags if t == "th"]
     assert scopes == ["col"] * len(chart.columns) + [None] * len(chart.rows)  # row headers
-    assert "style=" not in html.split("<table>")[1] and "class=" not in html.split("<table>")[1]
+    table = html.split("<table>")[1].split("</table>")[0]
+    assert "style=" not in table and "class=" not in table
     assert chart.summary in html
+    # Reached by keyboard, its summary and key announced; the table comes before the drawing.
+    assert view["tabindex"] == "0"
+    assert view["aria-describedby"] == f"{chart.chart_id}-summary {chart.chart_id}-key"
+    assert html.index('class="dma-chart__data"') < html.index('class="dma-chart__view"')
 
 
 def test_chart_html_escapes_every_text() -> None:
@@ -644,7 +655,7 @@ def test_static_images_are_the_same_whichever_process_draws_them_and_in_any_orde
     again = render_svgs(list(reversed(specs)), workers=1)
     assert first == list(reversed(again))
     assert all('id="gradient_0"' in svg for svg in first)
-    raw = [vl_convert.vegalite_to_svg(s, vl_version="5.20") for s in specs * 2]
+    raw = [vl_convert.vegalite_to_svg(s, vl_version=charts.render.VL_VERSION) for s in specs * 2]
     assert [_stable_ids(s) for s in raw] == first * 2
     # helper processes (at least 8 images per helper) give the same files as this process alone
     many = specs * 8

@@ -322,8 +322,11 @@ def test_trust_page_has_code_settings_tables_and_download(pages):
     assert "## Acute" in text and "## Community" in text
     assert "| Pillar | Score | Peer median | Peer middle half (Q1 to Q3) |" in text
     assert "| Domain | Pillar | Score | Peer median |" in text
-    assert "| Pillar | 2024 | 2025 | Like-for-like change, 2024 to 2025 |" in text
-    assert "| Well led | 4.00 | 4.00 | 0.00 (1 domain) |" in text
+    assert (
+        "| Pillar | 2024, all domains | 2025, all domains | 2024 → 2025, comparable domains only |"
+        in text
+    )
+    assert "| Well led | 4.00 | 4.00 | 4.00 → 4.00, 0.00 (1 comparable domain) |" in text
     assert "(../downloads/organisations/RAA.csv)" in text
     assert "data-search-exclude" in text
 

@@ -23,8 +23,21 @@
       return;
     }
     view.setAttribute("data-rendered", "pending");
+    // Vega gives its container a role and name of its own: keep the page's, which make the
+    // focusable view an image named by its description and described by the summary.
+    var kept = ["role", "aria-label", "aria-describedby", "tabindex"].map(function (name) {
+      return [name, view.getAttribute(name)];
+    });
     window.vegaEmbed(view, spec, OPTIONS).then(
       function () {
+        kept.forEach(function (pair) {
+          if (pair[1] === null) {
+            view.removeAttribute(pair[0]);
+          } else {
+            view.setAttribute(pair[0], pair[1]);
+          }
+        });
+        view.removeAttribute("aria-roledescription");
         var svg = view.querySelector("svg");
         if (svg) {
           svg.setAttribute("aria-hidden", "true");

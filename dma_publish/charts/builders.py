@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,8 @@ from dma_publish.charts.style import (
 
 THIS_ORG = Series("This organisation", NHS_BLUE, "circle")
 MEMBER = Series("Member trust return", VERMILION, "circle")
-ICB_OWN = Series("ICB's own survey", NHS_BLUE, "diamond")
+# A diamond is always a group's median (an ICB system's, a region's), on every chart.
+SYSTEM_MEDIAN = Series("System median", NHS_BLUE, "diamond")
 REGION_ORG = Series("Organisation in the region", VERMILION, "circle")
 REGION_MEDIAN = Series("Region median", NHS_BLUE, "diamond")
 SPREAD_KEY = (
@@ -418,16 +418,17 @@ def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | No
         chart_id=chart_id("org", org_code, care_setting, year, "like-for-like"),
         kind="org_lfl",
         scope=("org", org_code, care_setting, year),
-        title=f"Like-for-like change in pillar scores, {prev} to {year}",
+        title=f"Like-for-like change, {prev} to {year}: scores over comparable domains only",
         description=(
             f"Dot plot of {org['org_name']}'s {setting} pillar scores in {prev} and {year}, computed "
             "over the domains comparable in both years; pillars that cannot be compared show why."
         ),
         summary=summary,
         key=(
-            f"Square: {prev}; circle: {year}; the line joins them. Both are computed over the same "
-            "comparable domains, so a change is not an artefact of changed questions. Where a pillar "
-            "cannot be compared there is no line, and the row says why."
+            f"Square: {prev}; circle: {year}; the line joins them. Both are computed over only the "
+            "domains comparable in both years (not the full pillar scores in the tables above), so a "
+            "change is not an artefact of changed questions. Where a pillar cannot be compared "
+            "there is no line, and the row says why."
         ),
         spec=fill(
             "pair",
@@ -436,7 +437,14 @@ def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | No
             series,
             "Score over comparable domains (1 to 5)",
         ),
-        columns=("Pillar", str(prev), str(year), "Change", "Comparable scores", "Note"),
+        columns=(
+            "Pillar",
+            f"{prev}, comparable domains",
+            f"{year}, comparable domains",
+            "Change",
+            "Comparable scores",
+            "Note",
+        ),
         rows=tuple(table),
         table_caption=f"{org['org_name']}, {setting}: pillar scores over comparable domains, {prev} and {year}",
     )
@@ -448,7 +456,10 @@ def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | No
 
 @_timed("icb_system")
 def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
-    """An ICB's member trusts' pillar scores, its own survey's scores, and the national spread."""
+    """An ICB's member trusts' pillar scores and their median, against the national spread.
+
+    The ICB's own survey is a different questionnaire, not comparable with the trusts', so it is
+    not drawn here: it has its own section on the ICB's page."""
     lk = lookup(pub)
     icb = _org(lk, icb_code)
     members = sorted(
@@ -467,34 +478,41 @@ def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
         )
         for name, code, cs in members
     ]
-    own = {r["pillar_id"]: r["score"] for r in lk.pillar_scores.get((year, icb_code, "icb"), [])}
     national = lk.bench.get((year, "secondary_care", "national", "", "all", "pillar"), {})
+    # The system's median as published (withheld where the group is too small to show).
+    system = lk.bench.get((year, "secondary_care", "icb_system", icb_code, "all", "pillar"), {})
     rows, points, pairs = [], [], []
     for i, pillar in enumerate(lk.pillars):
         pid = pillar["pillar_id"]
+        values = [s[pid] for *_, s in member_scores if not is_missing(s.get(pid))]
+        stats = system.get(pid) or {}
+        median = None if stats.get("is_suppressed") else stats.get("median")
+        median = None if is_missing(median) else median
         row = _row(
             i,
             pillar["pillar_name"],
             national.get(pid),
-            t="" if is_missing(own.get(pid)) else f"ICB {fmt(own[pid])}",
+            t="" if median is None else f"system median {fmt(median)}",
         )
-        values = [s[pid] for *_, s in member_scores if not is_missing(s.get(pid))]
         points += [
             _point(row, "a", s[pid], f"{name} ({lk.setting_name(cs).lower()})")
             for name, _, cs, s in member_scores
             if not is_missing(s.get(pid))
         ]
-        if not is_missing(own.get(pid)):
-            points.append(_point(row, "b", own[pid], icb["org_name"]))
-        if not values and is_missing(own.get(pid)):
+        if median is not None:
+            points.append(_point(row, "b", median, "System median"))
+        if not values and median is None:
             row["n"] = "No scores"
         rows.append(row)
-        pairs.append(
-            (statistics.median(values) if values else None, national.get(pid, {}).get("median"))
-        )
+        pairs.append((median, national.get(pid, {}).get("median")))
     above, known = _at_or_above(pairs)
+    medians = [m for m, _ in pairs]
     table = [
-        ("ICB's own survey", icb["org_name"], *(fmt(own.get(p["pillar_id"])) for p in lk.pillars)),
+        (
+            "System median",
+            "Member trust returns",
+            *(fmt(m) for m in medians),
+        ),
         (
             "National median",
             "All trusts",
@@ -509,29 +527,37 @@ def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
         chart_id=chart_id("icb", icb_code, year, "system"),
         kind="icb_system",
         scope=("icb", icb_code, year),
-        title=f"Member trusts' pillar scores, the ICB's own and the national spread, {year}",
+        title=f"Member trusts' pillar scores against the national spread, {year}",
         description=(
-            f"Dot plot of the pillar scores of {icb['org_name']}'s member trusts and of the ICB's own "
-            f"survey for {year}, each against the spread and median of all trusts in England."
+            f"Dot plot of the pillar scores of {icb['org_name']}'s member trusts for {year} and their "
+            "median, each against the spread and median of all trusts in England. The ICB's own "
+            "survey is not comparable with the trusts' and is not drawn."
         ),
         summary=(
-            f"{_plural(len(members), 'return')} from {_plural(n_trusts, 'member trust')}; their median "
-            f"is at or above the national median in {above} of {known} pillars."
+            f"{_plural(len(members), 'return')} from {_plural(n_trusts, 'member trust')}; "
+            + (
+                f"their median is at or above the national median in {above} of {known} pillars."
+                if known
+                else "their median is withheld [c] under the publication policy (too few returns)."
+                if members
+                else "no scores to compare."
+            )
         ),
         key=(
-            "Circles: member trusts' returns (one per care setting); diamond: the ICB's own survey. "
+            "Circles: member trusts' returns (one per care setting); diamond: their median. "
             + SPREAD_KEY.format(peers="all trusts in England")
+            + " The ICB's own survey is a different questionnaire, so it is not on this axis."
         ),
         spec=fill(
             "named",
             {"rows": rows, "points": points},
-            f"{icb['org_name']}: member trusts' and the ICB's own pillar scores, {year}.",
-            (MEMBER, ICB_OWN),
+            f"{icb['org_name']}: member trusts' pillar scores and their median, {year}.",
+            (MEMBER, SYSTEM_MEDIAN),
             PILLAR_AXIS,
         ),
         columns=("Return", "Organisation or care setting", *(p["pillar_name"] for p in lk.pillars)),
         rows=tuple(table),
-        table_caption=f"{icb['org_name']}, {year}: pillar scores of the ICB and its member trusts",
+        table_caption=f"{icb['org_name']}, {year}: pillar scores of the member trusts and their median",
         is_static=True,
     )
 

@@ -21,11 +21,14 @@ import vl_convert
 from dma_publish.charts.builders import Chart
 from dma_publish.charts.style import DARK_GREY, TEXT
 
-VL_VERSION = "5.20"  # the Vega-Lite that Altair 5.5 validates against
+# Vega-Lite 6 compiles to Vega 6, the Vega that vl-convert bundles (Vega-Lite 5 compiles to Vega 5
+# and vega-embed warns of the mismatch). Altair 5.5 validates against Vega-Lite 5.20, whose
+# schema the specs here keep to.
+VL_VERSION = "6.4"
 ASSET_DIR = Path("assets") / "js"
 BUNDLE_NAME = "vega-bundle.js"
 SCRIPT_NAME = "charts.js"
-# For mkdocs.yml `extra_javascript`, in this order (paths relative to the docs folder).
+# Loaded in this order by overrides/main.html on pages with a chart (paths relative to the docs folder).
 CHART_SCRIPTS = ((ASSET_DIR / BUNDLE_NAME).as_posix(), (ASSET_DIR / SCRIPT_NAME).as_posix())
 PAGE_SCRIPT = Path(__file__).resolve().parent.parent / "assets" / SCRIPT_NAME
 BUNDLE_CACHE = Path(__file__).resolve().parent.parent.parent / ".cache" / "vega"
@@ -75,7 +78,7 @@ def _table_html(chart: Chart, row_href: Callable[[str], str | None] | None = Non
 def chart_html(
     chart: Chart,
     row_href: Callable[[str], str | None] | None = None,
-    table_summary: str = "Show the data as a table",
+    table_summary: str = "Table of this chart's data (the chart as text)",
 ) -> str:
     """The whole chart block for a Markdown page: figure, spec, summary, key and data table.
 
@@ -84,18 +87,23 @@ def chart_html(
     `row_href` links the table's row headers (by the chart's row keys) to pages; `table_summary`
     is the words that open the table.
     """
+    cid = escape(chart.chart_id)
+    # The summary comes first and the table, the chart's text alternative, before the drawing.
+    # The drawing takes keyboard focus (tabindex 0) and is announced as an image named by its
+    # description, described by the summary and how to read it.
     lines = [
-        f'<figure class="dma-chart" id="{escape(chart.chart_id)}" '
-        f'data-chart-kind="{escape(chart.kind)}">',
+        f'<figure class="dma-chart" id="{cid}" data-chart-kind="{escape(chart.kind)}">',
         f'<figcaption class="dma-chart__title">{escape(chart.title)}</figcaption>',
-        f'<div class="dma-chart__view" role="img" aria-label="{escape(chart.description)}"></div>',
-        f'<script type="application/json" class="dma-chart__spec">{spec_json(chart.spec)}</script>',
-        f'<p class="dma-chart__summary">{escape(chart.summary)}</p>',
-        f'<p class="dma-chart__key">{escape(chart.key)}</p>',
+        f'<p class="dma-chart__summary" id="{cid}-summary">{escape(chart.summary)}</p>',
         f'<details class="dma-chart__data"><summary>{escape(table_summary)}</summary>',
         f'<div class="dma-chart__table" role="region" tabindex="0" style="overflow-x:auto" '
         f'aria-label="{escape(chart.table_caption)}">',
-        _table_html(chart, row_href) + "</div></details></figure>",
+        _table_html(chart, row_href) + "</div></details>",
+        f'<div class="dma-chart__view" role="img" tabindex="0" '
+        f'aria-label="{escape(chart.description)}" aria-describedby="{cid}-summary {cid}-key">'
+        "</div>",
+        f'<script type="application/json" class="dma-chart__spec">{spec_json(chart.spec)}</script>',
+        f'<p class="dma-chart__key" id="{cid}-key">{escape(chart.key)}</p></figure>',
     ]
     return "\n".join(lines) + "\n"
 

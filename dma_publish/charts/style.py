@@ -27,6 +27,7 @@ VERMILION = "#D55E00"
 FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Arial, sans-serif"
 SCORE_DOMAIN = [1, 5]
 LEVELS = [1, 2, 3, 4, 5]
+GRID_STEP = 34  # pixels per row in the level grids
 ROW_STEP = 46  # pixels per row in the row charts: a label line, then the marks line
 
 Records = list[dict[str, Any]]
@@ -366,7 +367,13 @@ def level_grid(datasets: dict[str, Records]) -> alt.LayerChart:
     """Rows by levels 1 to 5; every cell carries its count as text, not only as colour."""
     base = alt.Chart(alt.Data(name="cells")).encode(
         x=alt.X("level:O", title="Level", axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=150)),
+        y=alt.Y(
+            "row:N",
+            title=None,
+            sort=None,
+            axis=alt.Axis(labelLimit=150),
+            scale=alt.Scale(paddingInner=0, paddingOuter=0),
+        ),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
@@ -386,7 +393,7 @@ def level_grid(datasets: dict[str, Records]) -> alt.LayerChart:
         text="text:N",
         color=alt.condition("datum.is_dark", alt.value("white"), alt.value(TEXT)),
     )
-    return alt.layer(cells, counts).properties(height=alt.Step(34), datasets=datasets)
+    return alt.layer(cells, counts).properties(height=alt.Step(GRID_STEP), datasets=datasets)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,7 +412,15 @@ def histogram(datasets: dict[str, Records]) -> alt.LayerChart:
     bars = bins.mark_bar(color=NHS_BLUE, stroke="white", strokeWidth=1).encode(
         x=x,
         x2="end:Q",
-        y=alt.Y("n:Q", title="Organisations", axis=alt.Axis(tickMinStep=1, format="d")),
+        # Bars stand on zero: y2 at 0 (without it a ranged x draws a dash at the count), and
+        # the axis starts at 0, so an empty band is an empty bar, not a missing one.
+        y=alt.Y(
+            "n:Q",
+            title="Organisations",
+            scale=alt.Scale(zero=True, domainMin=0, nice=True),
+            axis=alt.Axis(tickMinStep=1, format="d"),
+        ),
+        y2=alt.datum(0),
         tooltip=[
             alt.Tooltip("start:Q", title="From", format=".2f"),
             alt.Tooltip("end:Q", title="Up to", format=".2f"),
@@ -469,10 +484,25 @@ def fill(
     is the template's, shared by every chart of the type, so a spec is read-only: copy it before
     changing it (as `render.static_spec` does)."""
     template = row_template(kind, series, x_title) if kind in ROW_KINDS else _template(kind)
-    return {**template, "datasets": datasets, "description": description}
+    return _fixed_height(kind, {**template, "datasets": datasets, "description": description})
+
+
+def _fixed_height(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with a height by step (so many pixels a row) turned into pixels.
+
+    A chart whose width fits its container cannot also size its height by step: Vega-Lite drops
+    "fit-y" with a warning in the browser. The rows have no padding, so the height is exact."""
+    height = spec.get("height")
+    if isinstance(height, dict) and "step" in height:
+        field, data = ("row", "cells") if kind == "grid" else ("i", "rows")
+        n_rows = len({r[field] for r in spec["datasets"].get(data, [])})
+        spec["height"] = height["step"] * max(n_rows, 1)
+    return spec
 
 
 def build_direct(kind: str, datasets: dict[str, Records], description: str) -> dict[str, Any]:
     """A grid or histogram spec built through Altair from scratch: slow; for tests and checking."""
     chart = level_grid(datasets) if kind == "grid" else histogram(datasets)
-    return finish(chart.properties(description=description).to_dict(validate=True))
+    return _fixed_height(
+        kind, finish(chart.properties(description=description).to_dict(validate=True))
+    )

@@ -14,12 +14,13 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 import yaml
+
+from dma_publish.score import round_half_away as _round_rule
 
 # Characters with a meaning in HTML, Python-Markdown or the pymdownx extensions Material offers,
 # anywhere in a line. `_` and `:` are left alone where they cannot open or close markup: an
@@ -93,10 +94,10 @@ def search_excluded(block: str) -> Md:
 
 
 def round_half_away(value: float, digits: int = 2) -> float:
-    """Round half away from zero (the publication's rounding rule)."""
-    quantum = Decimal(1).scaleb(-digits)
-    rounded = Decimal(str(value)).copy_abs().quantize(quantum, rounding=ROUND_HALF_UP)
-    return float(rounded if value >= 0 else -rounded)
+    """Round half away from zero: the publication's one rounding rule (`score.round_half_away`),
+    so a page shows exactly the number the downloadable files hold (3.0749999999999997 is 3.08
+    in both)."""
+    return float(_round_rule(value, digits))
 
 
 def is_missing(value: Any) -> bool:

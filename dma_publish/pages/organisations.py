@@ -78,7 +78,7 @@ def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
                 "",
             ]
         )
-    headers = ["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)", "Domain scores"]
+    headers = ["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)", "Domains scored"]
     return md_table(headers, rows)
 
 
@@ -125,8 +125,9 @@ def _lfl_cell(row: dict[str, Any] | None) -> str:
     if row.get("lfl_is_suppressed"):
         return WITHHELD
     n = int(row["lfl_n_scores"])
+    before, after = fmt_score(row["lfl_previous_score"]), fmt_score(row["lfl_score"])
     change = fmt_change(row["lfl_score"] - row["lfl_previous_score"])
-    return f"{change} ({n} domain{'s' if n != 1 else ''})"
+    return f"{before} → {after}, {change} ({n} comparable domain{'s' if n != 1 else ''})"
 
 
 def change_table(site: Site, org: Org, setting: str) -> tuple[Md, bool]:
@@ -150,8 +151,8 @@ def change_table(site: Site, org: Org, setting: str) -> tuple[Md, bool]:
     )
     headers = [
         "Pillar",
-        *[str(y) for y in site.years],
-        *[f"Like-for-like change, {prev} to {year}" for prev, year in pairs],
+        *[f"{y}, all domains" for y in site.years],
+        *[f"{prev} → {year}, comparable domains only" for prev, year in pairs],
     ]
     return md_table(headers, body), bool(pairs)
 

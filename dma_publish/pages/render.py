@@ -7,8 +7,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dma_publish.pages.markdown import Md, front_matter, md_link, md_text
+from dma_publish.pages.markdown import MISSING, WITHHELD, Md, front_matter, md_link, md_text
 from dma_publish.pages.site import rel
+
+POLICY_PAGE = "about/methodology.md#publication-policy"
 
 
 def _finalize(value: Any) -> str:
@@ -51,4 +53,27 @@ def render(template: str, path: str, **context: Any) -> str:
         .get_template(template)
         .render(path=path, link=link, href=href, front=front_matter, **context)
     )
-    return text.rstrip("\n") + "\n"
+    return explain_symbols(text.rstrip("\n") + "\n", path)
+
+
+# How the GSS symbols reach a page: escaped by md_text in Markdown, as themselves in chart HTML.
+_SHOWS_WITHHELD = (md_text(WITHHELD), WITHHELD)
+_EXPLAINED = "means withheld under the"
+
+
+def explain_symbols(text: str, path: str) -> str:
+    """A page that shows [c] says what it means: if no sentence on it explains it, one is put
+    after the page's opening paragraph (wherever the symbol appears further down)."""
+    if _EXPLAINED in text or not any(s in text for s in _SHOWS_WITHHELD):
+        return text
+    note = (
+        f"{md_text(WITHHELD)} {_EXPLAINED} "
+        f"{md_link('publication policy', rel(POLICY_PAGE, path))}: the value exists but is not "
+        f"published, so that it cannot identify or be worked back to one organisation's "
+        f"withheld scores. {md_text(MISSING)} means not available."
+    )
+    heading = text.find("\n# ")
+    end = text.find("\n\n", text.find("\n\n", heading + 1) + 2) if heading >= 0 else -1
+    if end < 0:
+        return text + "\n" + note + "\n"
+    return text[:end] + "\n\n" + note + text[end:]

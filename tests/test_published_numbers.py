@@ -1,0 +1,87 @@
+"""Every number a page shows is the number in the downloadable file it came from.
+
+Pages round with the publication's one rule, so a page can never disagree with the CSV beside
+it (a raw 3.0749999999999997 is 3.08 in both). Checked on the built demo site: each
+organisation's pillar and overall scores, and its peers' medians, against the CSVs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from dma_publish.pages.markdown import fmt_score
+from dma_publish.score import round_half_away
+
+SECTION = re.compile(r"^## (?P<name>.+?) \{ data-search-exclude \}$", re.M)
+PILLAR_TABLE = re.compile(
+    r"^### Pillar scores, (?P<year>\d{4}) .*?\n\n.*?\n\n(?P<table>(?:\|[^\n]*\n)+)", re.M | re.S
+)
+
+
+def _csv(site, name: str) -> pd.DataFrame:
+    return pd.read_csv(site / "downloads" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().strip("*") for c in line.strip().strip("|").split("|")]
+
+
+@pytest.mark.parametrize("raw", [3.0749999999999997, 2.675, 1.005, 4.125, -0.125, 2.5])
+def test_pages_round_as_the_files_do(raw: float) -> None:
+    assert fmt_score(raw) == f"{round_half_away(raw, 2):.2f}"
+
+
+def test_organisation_pages_show_the_scores_in_the_csv_files(built_site) -> None:
+    site, docs = built_site.site, built_site.docs
+    pillars = _csv(site, "pillar_scores")
+    overall = _csv(site, "overall_scores")
+    bench = _csv(site, "benchmarks")
+    setting_names = {
+        r.care_setting_name: r.care_setting
+        for r in built_site.publication.methodology.care_settings.itertuples()
+    }
+    pillar_score = {
+        (r.org_code, r.care_setting, r.year, r.pillar_name): r.pillar_score
+        for r in pillars.itertuples()
+    }
+    overall_score = {
+        (r.org_code, r.care_setting, r.year): r.overall_score for r in overall.itertuples()
+    }
+    # Peers: trusts of the same care setting; for an ICB, all ICBs.
+    peers = bench[
+        (bench["peer_group_type"] == "care_setting")
+        | ((bench["peer_group_type"] == "national") & (bench["survey"] == "icb"))
+    ]
+    medians = {
+        (r.year, r.care_setting, r.measure_type, r.measure_name): r.median_score
+        for r in peers.itertuples()
+    }
+    checked = 0
+    for page in sorted([*docs.glob("trusts/*.md"), *docs.glob("icbs/*.md")]):
+        text = page.read_text(encoding="utf-8")
+        code = page.stem
+        parts = SECTION.split(text)
+        for name, body in zip(parts[1::2], parts[2::2], strict=True):
+            if name not in setting_names:
+                continue
+            setting = setting_names[name]
+            match = PILLAR_TABLE.search(body)
+            if match is None:
+                continue
+            year = match["year"]
+            survey_setting = "all" if setting == "icb" else setting
+            for line in match["table"].splitlines()[2:]:
+                pillar, score, median, *_ = _cells(line)
+                if pillar == "Overall":
+                    assert score == overall_score[(code, setting, year)], (page.name, setting)
+                    expected = medians.get((year, survey_setting, "overall", "Overall score"))
+                else:
+                    assert score == pillar_score[(code, setting, year, pillar)], (page.name, pillar)
+                    expected = medians.get((year, survey_setting, "pillar", pillar))
+                if expected is not None and median != "[c]":
+                    assert median == expected, (page.name, setting, pillar)
+                checked += 1
+    assert checked > 1000
