@@ -111,6 +111,61 @@ def demo_data(seed: int, scale: int, out_dir: Path) -> None:
     click.echo(f"wrote demo data (seed {seed}, scale {scale}) to {out_dir}")
 
 
+@cli.command("import-nhse")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Data folder to write: reference/, published/ and release.yaml (what the build reads).",
+)
+@click.option(
+    "--reference",
+    "reference_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT / "data" / "official" / "organisations",
+    show_default="data/official/organisations/",
+    help="The ODS/ONS reference for the workbook's names (organisations.csv, regions.csv).",
+)
+@click.option(
+    "--release",
+    "release_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=ROOT / "data" / "official" / "release.yaml",
+    show_default="data/official/release.yaml",
+    help="Release metadata for the publication (copied into the data folder).",
+)
+def import_nhse(workbook: Path, out_dir: Path, reference_dir: Path, release_file: Path) -> None:
+    """Import NHS England's published DMA results workbook (.xlsx) into a data folder."""
+    import time
+
+    from dma_publish import official
+
+    start = time.perf_counter()
+    try:
+        imported = official.import_workbook(workbook, reference_dir)
+        official.write_import(imported, out_dir, release_file)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(InputError.exit_code)
+    prov = imported.provenance
+    click.echo(f"workbook {prov['file_name']}: sha256 {prov['sha256']}, {prov['bytes']} bytes")
+    for s in prov["sheets"]:
+        state = "" if s["state"] == "visible" else f" ({s['state']})"
+        click.echo(
+            f"  sheet {s['name']!r}{state}: header row {s['header_row']}, {s['data_rows']} data rows"
+            f" (rows {s['first_data_row']}-{s['last_data_row']})"
+            + ("" if s["published"] else ", not published")
+        )
+    click.echo(official.format_findings(imported))
+    for f in imported.findings.itertuples():
+        click.echo(f"  {f.severity}: {f.sheet!s}, {f.cell}: {f.message} [{f.rule}]")
+    official.check_reconciliation(imported)
+    click.echo(official.format_reconciliation(imported))
+    click.echo(f"wrote {out_dir} in {time.perf_counter() - start:.1f} s")
+
+
 @cli.command()
 def clean() -> None:
     """Remove everything the build generates: site/, generated pages, charts/, reports/."""

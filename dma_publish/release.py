@@ -13,6 +13,7 @@ from dma_publish.errors import InputError
 
 VERSION_PATTERN = r"^\d{4}\.\d+\.\d+$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+CONTACT_PATTERN = EMAIL_PATTERN[:-1] + r"|^https://\S+$"  # an email address or a web page
 
 
 class Revision(BaseModel):
@@ -37,7 +38,7 @@ class Release(BaseModel):
     years: tuple[int, ...] = Field(min_length=1)
     title: str = Field(min_length=1)
     publisher: str = Field(min_length=1)
-    contact: str = Field(pattern=EMAIL_PATTERN)
+    contact: str = Field(pattern=CONTACT_PATTERN)
     licence: str = Field(min_length=1)
     revisions: tuple[Revision, ...] = Field(min_length=1)
 
