@@ -58,7 +58,14 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Exit non-zero (3) if any return has an error.")
 @click.option("--check-only", is_flag=True, help="Validate, score and report; publish nothing.")
 @click.option("--verbose", is_flag=True, help="Show MkDocs' progress messages.")
+@click.option(
+    "--official",
+    is_flag=True,
+    help="Build NHS England's official results: import data/official/source/*.xlsx into "
+    "build/official-data, then build from it (in place of --data).",
+)
 def build(
+    official: bool,
     data_dir: Path,
     site_dir: Path,
     report_path: Path,
@@ -71,6 +78,8 @@ def build(
 
     _setup_logging(verbose)
     try:
+        if official:
+            data_dir = _import_official(ROOT / "build" / "official-data")
         run_build(
             data_dir=data_dir,
             site_dir=site_dir,
@@ -85,6 +94,22 @@ def build(
     except ValidationFailed as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ValidationFailed.exit_code)
+
+
+def _import_official(out_dir: Path) -> Path:
+    """Import the committed official workbook (data/official/source/) into out_dir."""
+    from dma_publish import official
+
+    source = ROOT / "data" / "official"
+    workbooks = sorted((source / "source").glob("*.xlsx"))
+    if len(workbooks) != 1:
+        raise InputError(str(source / "source"), "folder", "expected exactly one .xlsx workbook", "missing_file")
+    imported = official.import_workbook(workbooks[0], source / "organisations")
+    official.check_reconciliation(imported)
+    official.write_import(imported, out_dir, source / "release.yaml")
+    click.echo(f"imported {workbooks[0].name}: {official.format_reconciliation(imported)}")
+    click.echo(official.format_findings(imported))
+    return out_dir
 
 
 @cli.command("demo-data")

@@ -676,6 +676,7 @@ def _assemble(path: Path, sheets: dict[str, _Sheet], rows: dict[str, list[_Row]]
     )
     provenance = {
         "file_name": path.name,
+        "file_version": (lambda m: f"version {m.group(1)}" if m else "")(re.search(r"\bv(\d+)\b", path.stem)),
         "sha256": sha256_file(path),
         "bytes": path.stat().st_size,
         "publication_date": labels.get("Publication date", ""),
@@ -760,3 +761,103 @@ def write_import(imported: Imported, out_dir: Path | str, release_file: Path | s
     if not release_file.is_file():
         raise InputError(str(release_file), "file", "release metadata not found", "missing_file")
     shutil.copyfile(release_file, out / "release.yaml")
+    policy = release_file.parent / "publication-policy.yaml"
+    if policy.is_file():
+        shutil.copyfile(policy, out / "publication-policy.yaml")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the data folder back: published scores as the pipeline's input granularity
+
+GRANULARITY = "published_scores"
+CARE_SETTING_ROWS = (
+    ("acute", "Acute", "secondary_care"),
+    ("ambulance", "Ambulance", "secondary_care"),
+    ("community", "Community", "secondary_care"),
+    ("icb", "Integrated care board", "icb"),
+    ("mental_health", "Mental health", "secondary_care"),
+)
+
+
+def is_published_folder(data_dir: Path) -> bool:
+    """A data folder written by import-nhse (published scores, no methodology or returns)."""
+    return (Path(data_dir) / "published" / "provenance.json").is_file()
+
+
+def _read_published(path: Path, columns: list[str], dtypes: dict[str, Any]) -> pd.DataFrame:
+    frame = _read_csv(path, columns)
+    for col, dtype in dtypes.items():
+        try:
+            frame[col] = frame[col].astype(dtype)
+        except (TypeError, ValueError) as exc:
+            raise InputError(str(path), f"column {col}", f"not all values are {dtype}: {exc}", "bad_value") from exc
+    return frame
+
+
+def empty_methodology_frames(pillars: pd.DataFrame) -> Any:
+    """Methodology frames with pillars and care settings only: no domains, questions or elements."""
+    from dma_publish.methodology import _YEAR_FRAMES, MethodologyFrames
+
+    frames = {name: pd.DataFrame(columns=columns) for name, (columns, _) in _YEAR_FRAMES.items()}
+    frames["domains"] = frames["domains"].astype({"year": "int64", "is_scoring": bool})
+    frames["comparability"] = frames["comparability"].astype({"year": "int64", "previous_year": "int64"})
+    frames["pillars"] = pillars.assign(former_name=None)[["pillar_id", "pillar_name", "pillar_order", "former_name"]]
+    frames["care_settings"] = pd.DataFrame(CARE_SETTING_ROWS, columns=["care_setting", "care_setting_name", "survey"])
+    frames["level_descriptions"] = pd.DataFrame(
+        columns=["survey", "pillar_id", "level", "level_description", "attribution"]
+    )
+    return MethodologyFrames(**frames)
+
+
+def load_published(data_dir: Path | str) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """(methodology frames, validated, scores, provenance) from a folder import-nhse wrote."""
+    from dma_publish.score import Scores
+    from dma_publish.validate import ANSWER_COLUMNS, ISSUE_COLUMNS, RETURN_STATUS_COLUMNS, Validated
+
+    folder = Path(data_dir) / "published"
+    try:
+        provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(folder / "provenance.json"), "file", f"not readable JSON: {exc}", "bad_json") from exc
+    key = ["year", "org_code", "care_setting"]
+    pillar = _read_published(folder / "pillar_scores.csv", [*key, "pillar_id", "score"], {"year": "int64", "score": float})
+    overall = _read_published(folder / "overall_scores.csv", [*key, "score"], {"year": "int64", "score": float})
+    pillars = _read_published(folder / "pillars.csv", ["pillar_id", "pillar_name", "pillar_order"], {"pillar_order": "int64"})
+    findings = _read_csv(folder / "findings.csv", FINDING_COLUMNS)
+    pillar = pillar.assign(
+        n_scores=pd.array([pd.NA] * len(pillar), dtype="Int64"),
+        lfl_previous_year=pd.array([pd.NA] * len(pillar), dtype="Int64"),
+        lfl_score=float("nan"), lfl_previous_score=float("nan"),
+        lfl_n_scores=pd.array([pd.NA] * len(pillar), dtype="Int64"),
+    )  # fmt: skip
+    overall = overall.assign(n_pillars=pd.array([pd.NA] * len(overall), dtype="Int64"))
+    scores = Scores(
+        domain_scores=pd.DataFrame(
+            {"year": pd.Series(dtype="int64"), "org_code": pd.Series(dtype=str), "care_setting": pd.Series(dtype=str),
+             "score_id": pd.Series(dtype=str), "domain_id": pd.Series(dtype=str), "pillar_id": pd.Series(dtype=str),
+             "score": pd.Series(dtype="int64")}
+        ),  # fmt: skip
+        pillar_scores=pillar.sort_values([*key, "pillar_id"]).reset_index(drop=True),
+        overall_scores=overall.sort_values(key).reset_index(drop=True),
+        element_results=pd.DataFrame(columns=[*key, "element_id", "score_id", "level", "is_met"]),
+    )
+    units = pd.concat([pillar[key], overall[key]]).drop_duplicates().sort_values(key).reset_index(drop=True)
+    issues = pd.DataFrame(
+        {"severity": findings["severity"], "file": provenance["file_name"], "line": "",
+         "column": "'" + findings["sheet"] + "'!" + findings["cell"], "value": findings["value"],
+         "rule": findings["rule"], "message": findings["message"], "year": "",
+         "org_code": findings["org_code"], "care_setting": findings["care_setting"]},
+        columns=list(ISSUE_COLUMNS),
+    )  # fmt: skip
+    rec = provenance["reconciliation"]
+    validated = Validated(
+        answers=pd.DataFrame(columns=list(ANSWER_COLUMNS)),
+        issues=issues,
+        returns=units.assign(status="scored", n_rows=0, n_errors=0)[list(RETURN_STATUS_COLUMNS)],
+        reconciliation={
+            "rows_read": rec["rows_read"], "rows_scored": rec["rows_published"],
+            "rows_rejected": rec["rows_left_out"], "returns_read": len(units), "returns_scored": len(units),
+            "returns_rejected": 0, "errors": 0, "warnings": int((findings["severity"] == "warning").sum()),
+        },
+    )  # fmt: skip
+    return empty_methodology_frames(pillars), validated, scores, provenance

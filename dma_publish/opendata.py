@@ -46,9 +46,6 @@ from dma_publish.registry import (
     CONFIDENTIAL,
     MISSING_VALUES,
     NOT_APPLICABLE,
-    PACKAGE_TABLES,
-    SCORE_TABLES,
-    TABLES,
     Field,
     Table,
     arrow_schema,
@@ -56,7 +53,10 @@ from dma_publish.registry import (
     data_dictionary,
     frictionless_schema,
     meta_frame,
+    package_tables_for,
     pandas_dtypes,
+    score_tables_for,
+    tables_for,
 )
 from dma_publish.score import round_half_away
 
@@ -106,18 +106,26 @@ class DownloadFile:
 
 def publication_tables(pub: Publication) -> dict[str, pd.DataFrame]:
     """The tidy, rounded, enriched tables, keyed by table name, each conformed to the registry."""
-    frames = {
-        "domain_scores": _domain_scores(pub),
-        "pillar_scores": _pillar_scores(pub),
-        "overall_scores": _overall_scores(pub),
-        "benchmarks": _benchmarks(pub),
-        "next_level_elements": _next_level(pub),
-        "domains": _domains(pub),
-        "organisations": _organisations(pub),
-        "comparability_notes": _comparability_notes(pub),
-        "revisions": _revisions(pub.release),
+    builders = {
+        "domain_scores": _domain_scores,
+        "pillar_scores": _pillar_scores,
+        "overall_scores": _overall_scores,
+        "benchmarks": _benchmarks,
+        "next_level_elements": _next_level,
+        "domains": _domains,
+        "organisations": _organisations,
+        "comparability_notes": _comparability_notes,
+        "revisions": lambda p: _revisions(p.release),
     }
-    return {name: finish(TABLES[name], frame) for name, frame in frames.items()}
+    tables = tables_for(pub.granularity)
+    out = {}
+    for name, build in builders.items():
+        if name in tables:
+            frame = build(pub)
+            if pub.granularity != "answers":  # fewer columns than the answers' tables
+                frame = frame[[c for c in frame.columns if c in tables[name].fields]]
+            out[name] = finish(tables[name], frame)
+    return out
 
 
 def finish(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -130,11 +138,13 @@ def finish(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     return conform(table, out)
 
 
-def organisation_slices(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def organisation_slices(
+    tables: dict[str, pd.DataFrame], granularity: str = "answers"
+) -> pd.DataFrame:
     """Every score table's rows stacked in long format with a `table` column (all organisations)."""
-    parts = [tables[name].assign(table=name) for name in SCORE_TABLES]
+    parts = [tables[name].assign(table=name) for name in score_tables_for(granularity)]
     stacked = pd.concat(parts, ignore_index=True)
-    table = TABLES["organisation_slice"]
+    table = tables_for(granularity)["organisation_slice"]
     for name, dtype in pandas_dtypes(table).items():
         if name not in stacked.columns:
             stacked[name] = pd.Series(pd.NA, index=stacked.index, dtype=dtype)
@@ -517,12 +527,13 @@ def write_open_data(pub: Publication, out_dir: Path) -> list[DownloadFile]:
     _remove_previous(out_dir)
     tables = publication_tables(pub)
     writer = _Writer(out_dir)
+    registry_tables = tables_for(pub.granularity)
     for name, frame in tables.items():
-        _write_table(writer, TABLES[name], frame)
-    _write_slices(writer, tables)
+        _write_table(writer, registry_tables[name], frame)
+    _write_slices(writer, tables, pub.granularity)
     writer.write(
         "data-dictionary.csv",
-        _dictionary_bytes(),
+        _dictionary_bytes(registry_tables),
         "csv",
         "Data dictionary",
         "Every column of every table: meaning, type, unit, decimal places and constraints.",
@@ -605,10 +616,12 @@ def _json_bytes(data: Any) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _write_slices(writer: _Writer, tables: dict[str, pd.DataFrame]) -> None:
+def _write_slices(
+    writer: _Writer, tables: dict[str, pd.DataFrame], granularity: str = "answers"
+) -> None:
     """One CSV per organisation in the reference: its rows from every score table (long format)."""
-    table = TABLES["organisation_slice"]
-    slices = organisation_slices(tables)
+    table = tables_for(granularity)["organisation_slice"]
+    slices = organisation_slices(tables, granularity)
     rows = csv_rows(table, slices)
     by_org: dict[str, list[list[str]]] = {code: [] for code in tables["organisations"]["org_code"]}
     for code, row in zip(slices["org_code"], rows, strict=True):
@@ -623,9 +636,9 @@ def _write_slices(writer: _Writer, tables: dict[str, pd.DataFrame]) -> None:
         )
 
 
-def _dictionary_bytes() -> bytes:
+def _dictionary_bytes(tables: dict[str, Table] | None = None) -> bytes:
     """data-dictionary.csv from the registry."""
-    frame = data_dictionary()
+    frame = data_dictionary(tables)
     rows = frame.astype(str).to_numpy().tolist()
     return _csv_bytes(list(frame.columns), rows)
 
@@ -672,11 +685,12 @@ def _resource(writer: _Writer, table: Table, fmt: str) -> dict[str, Any]:
 def datapackage(pub: Publication, writer: _Writer) -> dict[str, Any]:
     """The Frictionless Data Package (v2) descriptor of every data file written."""
     release = pub.release
+    tables = tables_for(pub.granularity)
     resources = [
-        _resource(writer, TABLES[name], fmt)
-        for name in PACKAGE_TABLES
+        _resource(writer, tables[name], fmt)
+        for name in package_tables_for(pub.granularity)
         for fmt in ("csv", "parquet", "json")
-        if fmt in TABLES[name].formats
+        if fmt in tables[name].formats
     ]
     return {
         "$schema": DATAPACKAGE_PROFILE,
@@ -696,13 +710,18 @@ def datapackage(pub: Publication, writer: _Writer) -> dict[str, Any]:
         "licenses": [LICENCE],
         "sources": [{"title": _source_title(pub)}],
         "contributors": [
-            {"title": release.publisher, "email": release.contact, "roles": ["publisher"]}
+            {
+                "title": release.publisher,
+                ("path" if release.contact.startswith("https://") else "email"): release.contact,
+                "roles": ["publisher"],
+            }
         ],
         "resources": resources,
         "status": release.status,
         "reportingPeriod": release.reporting_period,
         "years": [int(y) for y in pub.years],
         "isDemo": bool(pub.is_demo),
+        **({"sourceWorkbook": pub.provenance} if pub.provenance is not None else {}),
         "generator": {"name": "dma-publish", "version": pub.generator_version},
         "inputsHash": f"sha256:{pub.inputs_hash}",
     }
@@ -793,11 +812,11 @@ def comparability_rules(pub: Publication) -> list[str]:
     return rules
 
 
-def _table_lines() -> list[str]:
+def _table_lines(granularity: str = "answers") -> list[str]:
     """One line per table and its files."""
     lines = []
-    for name in PACKAGE_TABLES:
-        table = TABLES[name]
+    for name in package_tables_for(granularity):
+        table = tables_for(granularity)[name]
         files = ", ".join(f"{name}.{fmt}" for fmt in table.formats)
         lines += [f"- {table.title}: {files}", f"  {table.description}"]
     return lines
@@ -822,7 +841,7 @@ def readme_text(pub: Publication) -> str:
         "",
         "Tables",
         "------",
-        *_table_lines(),
+        *_table_lines(pub.granularity),
         f"- Per organisation: {SLICE_DIR}/<ORG_CODE>.csv, one file per organisation: its rows of the three score tables stacked (long format); the 'table' column says which table a row comes from and columns that do not apply to it are [z].",
         "",
         "Reading the files",

@@ -34,11 +34,22 @@ class Publication:
     is_demo: bool
     policy: Any = None  # dma_publish.policy.Policy, set by the suppression stage
     next_level: pd.DataFrame | None = None  # unmet elements of the next level (suppress stage)
+    # "answers" (returns scored here) or "published_scores" (pillar and overall scores published
+    # by someone else, e.g. NHS England's workbook through dma_publish.official: no domain scores).
+    granularity: str = "answers"
+    provenance: dict | None = None  # the source workbook's sha256, sheets and row counts
+
+    @property
+    def has_domains(self) -> bool:
+        """Whether the input has domain scores (and so domain pages, rubrics, next-level lists)."""
+        return not self.scores.domain_scores.empty
 
     @property
     def years(self) -> list[int]:
         """Assessment years present in the scores, ascending."""
-        return sorted(int(y) for y in self.scores.domain_scores["year"].unique())
+        s = self.scores
+        years = set(s.domain_scores["year"]) | set(s.pillar_scores["year"]) | set(s.overall_scores["year"])
+        return sorted(int(y) for y in years)
 
     @property
     def latest_year(self) -> int:
@@ -86,7 +97,7 @@ def input_files(data_dir: Path) -> list[Path]:
     """Every input file the build reads, in a stable order (what the inputs' hash covers)."""
     files = [
         p
-        for sub in ("methodology", "reference", "returns")
+        for sub in ("methodology", "reference", "returns", "published")
         for p in sorted((data_dir / sub).glob("*"))
         if p.is_file() and not p.name.startswith(".")
     ]
@@ -111,6 +122,7 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
     from dma_publish import __version__
     from dma_publish.aggregate import benchmark
     from dma_publish.methodology import load_methodologies, methodology_frames
+    from dma_publish.official import GRANULARITY, is_published_folder, load_published
     from dma_publish.policy import load_policy
     from dma_publish.reference import load_reference
     from dma_publish.release import load_release
@@ -120,17 +132,23 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
 
     log = log if log is not None else StageLog()
     data_dir = Path(data_dir)
+    published = is_published_folder(data_dir)
+    provenance = None
     with log.stage("load"):
         release = load_release(data_dir / "release.yaml")
-        frames = methodology_frames(load_methodologies(data_dir / "methodology"))
         reference = load_reference(data_dir / "reference")
+        if published:
+            frames, validated, scores, provenance = load_published(data_dir)
+        else:
+            frames = methodology_frames(load_methodologies(data_dir / "methodology"))
+            returns = read_returns(sorted((data_dir / "returns").glob("*.csv")))
         policy = load_policy(data_dir / "publication-policy.yaml", frames.domains)
-        returns = read_returns(sorted((data_dir / "returns").glob("*.csv")))
         inputs_hash = hash_inputs(data_dir)
-    with log.stage("validate"):
-        validated = validate_returns(returns, frames, reference)
-    with log.stage("score"):
-        scores = score_returns(validated.answers, frames, reference)
+    if not published:
+        with log.stage("validate"):
+            validated = validate_returns(returns, frames, reference)
+        with log.stage("score"):
+            scores = score_returns(validated.answers, frames, reference)
     with log.stage("aggregate"):
         benchmarks = benchmark(scores, reference)
     pub = Publication(
@@ -143,6 +161,8 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
         inputs_hash=inputs_hash,
         generator_version=__version__,
         is_demo=bool(reference.is_demo),
+        granularity=GRANULARITY if published else "answers",
+        provenance=provenance,
     )
     if not apply_policy:
         return pub
@@ -242,6 +262,15 @@ def format_inputs(pub: Publication) -> str:
     """Counts of what was read, for the terminal."""
     m, ref, v = pub.methodology, pub.reference, pub.validated
     orgs = ref.organisations
+    if pub.provenance is not None:
+        prov = pub.provenance
+        return "\n".join([
+            f"release {pub.release.version} ({pub.release.status}), inputs sha256 {pub.inputs_hash[:12]}",
+            f"published scores: {prov['file_name']} (sha256 {prov['sha256'][:12]}), "
+            f"{len(pub.scores.pillar_scores)} pillar scores, {len(pub.scores.overall_scores)} overall scores",
+            f"reference: {int((orgs['org_type'] == 'trust').sum())} trusts, "
+            f"{int((orgs['org_type'] == 'icb').sum())} ICBs, {len(ref.regions)} regions",
+        ])  # fmt: skip
     lines = [
         f"release {pub.release.version} ({pub.release.status}), inputs sha256 {pub.inputs_hash[:12]}",
         f"methodology: years {', '.join(str(y) for y in sorted(m.domains['year'].unique()))}; "
@@ -285,8 +314,17 @@ def run_build(
     write_validation_report(validation_report(pub.validated), report_path)
     echo(format_summary(pub.validated))
     echo(f"validation report: {report_path}")
-    check_reconciliation(pub.validated)
-    echo(format_reconciliation(pub.validated.reconciliation))
+    if pub.provenance is not None:
+        rec = pub.provenance["reconciliation"]
+        if rec["rows_read"] != rec["rows_published"] + rec["rows_left_out"]:
+            raise AssertionError(f"import reconciliation does not balance: {rec}")
+        echo(
+            f"reconciliation: workbook data rows read {rec['rows_read']} = published "
+            f"{rec['rows_published']} + left out and reported {rec['rows_left_out']}"
+        )
+    else:
+        check_reconciliation(pub.validated)
+        echo(format_reconciliation(pub.validated.reconciliation))
     n_errors = int((pub.validated.issues["severity"] == "error").sum())
     if strict and n_errors:
         raise ValidationFailed(f"{n_errors} validation errors (--strict); see {report_path}")
@@ -312,6 +350,8 @@ def publish(
 
     log = log if log is not None else StageLog()
     source_docs = root / "site_src"
+    if docs_dir is None and pub.provenance is not None:
+        docs_dir = root / "build" / "official-docs"  # its about/ pages differ: never in site_src
     docs_dir = Path(docs_dir) if docs_dir is not None else source_docs
     site_dir = Path(site_dir)
     staging = site_dir.with_name(f".{site_dir.name}.building")
@@ -330,13 +370,27 @@ def publish(
         pages.write_pages(
             pub, docs_dir, downloads=downloads, charts=chart_set, static_charts=static
         )
+        if pub.provenance is not None and docs_dir.resolve() != source_docs.resolve():
+            from dma_publish.pages.published import data_quality_page
+
+            (docs_dir / "about" / "data-quality.md").write_text(
+                data_quality_page(pub), encoding="utf-8", newline="\n"
+            )
     extra = {
         "demo": pub.is_demo,
         "release_version": str(pub.release.version),
         "release_status": str(pub.release.status),
         "inputs_hash": pub.inputs_hash,
         "generator_version": pub.generator_version,
+        "official": pub.provenance is not None,
     }
+    if pub.provenance is not None:
+        extra.update(
+            official_date=pub.provenance["publication_date"],
+            source_url=pub.provenance["source_url"],
+            source_file=pub.provenance["file_name"],
+            source_version=pub.provenance.get("file_version", ""),
+        )
     with log.stage("mkdocs"):
         mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir)
     swap_in(staging, site_dir)

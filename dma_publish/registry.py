@@ -945,10 +945,10 @@ def _missing_rule(f: Field) -> str:
     return "; ".join(dict.fromkeys(markers))
 
 
-def data_dictionary() -> pd.DataFrame:
+def data_dictionary(tables: dict[str, Table] | None = None) -> pd.DataFrame:
     """Every column of every published table, with its meaning, type, unit and constraints."""
     rows = []
-    for table in TABLES.values():
+    for table in (tables if tables is not None else TABLES).values():
         for position, f in enumerate(table.field_defs(), start=1):
             rows.append(
                 {
@@ -1031,3 +1031,75 @@ def check_values(table: Table, frame: pd.DataFrame) -> None:
     if duplicated.any():
         key = frame.loc[duplicated, list(table.primary_key)].iloc[0].tolist()
         raise ConstraintError(f"{table.name}: primary key {key} is not unique")
+
+
+# --- published-scores granularity (e.g. NHS England's own results, dma_publish.official) ------
+# Only pillar scores and an overall score over comparable domains are published: no domain
+# tables, no counts of scores and no like-for-like columns that would all be [z].
+
+_PUBLISHED_SCORE_TABLES = ("pillar_scores", "overall_scores")
+_PUBLISHED_LIST: list[Table] = [
+    Table(
+        "pillar_scores",
+        "Scores by pillar",
+        "One row per organisation, care setting, year and pillar: the pillar score as published "
+        "(NHS England publishes it to 1 decimal place).",
+        (*_SCORE_DIMS, *_PILLAR_PARTS, "pillar_score"),
+        ("year", "org_code", "care_setting", "pillar_id"),
+        (_ORG_FK,),
+        groupings={"org_code": "region_code"},
+    ),
+    Table(
+        "overall_scores",
+        "Overall scores over comparable domains",
+        "One row per organisation, care setting and year: NHS England's overall score over the "
+        "domains comparable between 2024 and 2025 only, unrounded in the source. It may differ "
+        "from a standalone DMA 2024 or DMA 2025 overall score.",
+        (*_SCORE_DIMS, "overall_score"),
+        ("year", "org_code", "care_setting"),
+        (_ORG_FK,),
+        overrides={
+            "overall_score": {
+                "title": "Overall score over comparable domains",
+                "description": "NHS England's overall score over the domains comparable between "
+                "2024 and 2025 only, rounded here to 2 decimal places.",
+            }
+        },
+        groupings={"org_code": "region_code"},
+    ),
+    TABLES["benchmarks"],
+    TABLES["organisations"],
+    TABLES["revisions"],
+    Table(
+        "organisation_slice",
+        "One organisation's scores",
+        "All rows of the score tables for one organisation, stacked (long format): the table "
+        "column says which table a row comes from; columns that do not apply to it are [z].",
+        ("table", *_SCORE_DIMS, "pillar_id", "pillar_name", "pillar_score", "overall_score"),
+        ("table", "org_code", "year", "care_setting", "pillar_id"),
+        formats=("csv",),
+        overrides={
+            "table": {"enum": _PUBLISHED_SCORE_TABLES},
+            **{
+                name: _NOT_HERE
+                for name in ("pillar_id", "pillar_name", "pillar_score", "overall_score")
+            },
+        },
+    ),
+]
+PUBLISHED_TABLES: dict[str, Table] = {t.name: t for t in _PUBLISHED_LIST}
+
+
+def tables_for(granularity: str) -> dict[str, Table]:
+    """The published tables for an input granularity ("answers" or "published_scores")."""
+    return PUBLISHED_TABLES if granularity == "published_scores" else TABLES
+
+
+def score_tables_for(granularity: str) -> tuple[str, ...]:
+    """The score tables stacked into the per-organisation slices."""
+    return _PUBLISHED_SCORE_TABLES if granularity == "published_scores" else SCORE_TABLES
+
+
+def package_tables_for(granularity: str) -> tuple[str, ...]:
+    """Tables described in datapackage.json."""
+    return tuple(name for name in tables_for(granularity) if name != "organisation_slice")

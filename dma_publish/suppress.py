@@ -94,7 +94,8 @@ def _primary_benchmark_mask(
     treatment_rank = treatment["finest_level"].fillna("organisation").map(LEVEL_RANK).to_numpy()
     # (year, score_id) is the treatment's key: at most one row matches
     where = pd.Index(treatment_code).get_indexer(bench_code)
-    finest_rank = np.where(where >= 0, treatment_rank[where], LEVEL_RANK["organisation"])
+    # -1 (no treatment, e.g. no domains at all) picks the appended organisation level
+    finest_rank = np.append(treatment_rank, LEVEL_RANK["organisation"])[where]
     finest_rank = np.where(
         bench["measure_type"].to_numpy() == "domain", finest_rank, LEVEL_RANK["organisation"]
     )

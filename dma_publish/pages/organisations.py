@@ -237,6 +237,10 @@ def setting_section(
     site: Site, org: Org, setting: str, page: str, links: PageLinks
 ) -> dict[str, Any]:
     """Everything the template shows for one care setting of an organisation."""
+    if not site.pub.has_domains:
+        from dma_publish.pages import published
+
+        return published.setting_section(site, org, setting, page, links)
     scored = [y for y in site.years if site.has_return(org.code, setting, y)]
     year = scored[-1] if scored else None
     section: dict[str, Any] = {

@@ -167,6 +167,7 @@ class Site:
         for r in _records(s.pillar_scores.sort_values(RETURN_KEY)):
             self._pillar_rows.setdefault((r["org_code"], r["care_setting"]), []).append(r)
         self._overall = {_key(r): r for r in _records(s.overall_scores)}
+        self._pillar_keys = {_key(r) for r in _records(s.pillar_scores)} | set(self._overall)
         self._rejected = {
             _key(r) for r in _records(pub.validated.returns) if r.get("status") == "rejected"
         }
@@ -194,7 +195,8 @@ class Site:
 
     def has_return(self, code: str, care_setting: str, year: int) -> bool:
         """True when the organisation has scores for that care setting and year."""
-        return (code, care_setting, year) in self._domain_rows
+        key = (code, care_setting, year)
+        return key in self._domain_rows or key in self._pillar_keys
 
     def withheld_rows(self, code: str, care_setting: str, year: int) -> list[dict[str, Any]]:
         """The return's domain score rows the publication policy withheld."""

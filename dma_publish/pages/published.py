@@ -1,0 +1,160 @@
+"""Page parts for input of the published-scores granularity (e.g. NHS England's own results).
+
+There are no domain scores: an organisation's section shows its published pillar scores against
+its care-setting peers and the publisher's own overall score over comparable domains for each
+year, with the publisher's footnote. Nothing is recomputed from the pillars.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dma_publish.pages.cells import iqr_cell, stat_cell
+from dma_publish.pages.markdown import MISSING, Md, fmt_change, fmt_score, md_table
+
+OVERALL_NAME = "Overall score over comparable domains"
+
+
+def footnote(site: Any) -> str:
+    """The publisher's footnote on the comparable-domains overall score."""
+    prov = site.pub.provenance or {}
+    return prov.get("comparable_footnote", "")
+
+
+def pillar_table(site: Any, code: str, setting: str, year: int) -> Md:
+    """Published pillar scores of one organisation and care setting against its peers."""
+    mine = {r["pillar_id"]: r for r in site.pillar_rows(code, setting) if r["year"] == year}
+    rows = []
+    for pillar_id, name in site.pillars.items():
+        if pillar_id in mine:
+            peer = site.peers(year, setting, "pillar", pillar_id)
+            rows.append(
+                [name, fmt_score(mine[pillar_id]["score"], 1), stat_cell(peer, "median"), iqr_cell(peer)]
+            )
+    return md_table(["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)"], rows, "lrrr")
+
+
+def overall_table(site: Any, code: str, setting: str) -> Md:
+    """The comparable-domains overall score in each year, its change and the peers' medians."""
+    scores = {y: site.overall(code, setting, y) for y in site.years}
+    rows = []
+    for year in site.years:
+        peer = site.peers(year, setting, "overall", "overall")
+        row = scores[year]
+        rows.append([str(year), fmt_score(row["score"]) if row else MISSING, stat_cell(peer, "median")])
+    first, last = scores[site.years[0]], scores[site.years[-1]]
+    if first and last and len(site.years) > 1:
+        rows.append(
+            [f"Change, {site.years[0]} to {site.years[-1]}", fmt_change(last["score"] - first["score"]), ""]
+        )
+    return md_table(["Year", OVERALL_NAME, "Peer median"], rows, "lrr")
+
+
+def setting_section(site: Any, org: Any, setting: str, page: str, links: Any) -> dict[str, Any]:
+    """What the template shows for one care setting when only published scores exist."""
+    years = [y for y in site.years if site.has_return(org.code, setting, y)]
+    pillar_years = sorted({int(r["year"]) for r in site.pillar_rows(org.code, setting)})
+    year = pillar_years[-1] if pillar_years else None
+    section: dict[str, Any] = {
+        "published": True,
+        "setting": setting,
+        "name": site.setting_name(setting),
+        "year": year,
+        "missing": [],
+        "peers": "all ICBs" if setting == "icb" else f"all {site.setting_name(setting).lower()} trusts",
+        "overall_name": OVERALL_NAME,
+        "footnote": footnote(site),
+    }
+    if year is None and not years:
+        section["year"] = None
+        return section
+    section.update(
+        pillars=pillar_table(site, org.code, setting, year) if year is not None else None,
+        chart=Md(links.chart(page, "org", org.code, setting, year, embed=("org_pillars",)))
+        if year is not None
+        else "",
+        overall=overall_table(site, org.code, setting),
+    )
+    return section
+
+
+def data_quality_page(pub: Any) -> str:
+    """The data-quality statement of a publication built from published scores."""
+    from dma_publish.pages.markdown import md_text
+
+    prov = pub.provenance
+    rec = prov["reconciliation"]
+    issues = pub.validated.issues
+    sheets = md_table(
+        ["Sheet (exact name)", "State", "Header row", "Data rows", "Excel rows", "Published"],
+        [
+            [Md("`" + s["name"].replace("`", "") + "`"), s["state"], str(s["header_row"]), str(s["data_rows"]),
+             f"{s['first_data_row']} to {s['last_data_row']}", "yes" if s["published"] else "no"]
+            for s in prov["sheets"]
+        ],  # fmt: skip
+        "llrrll",
+    )
+    findings = md_table(
+        ["Severity", "Where", "Rule", "Finding"],
+        [[r["severity"], r["column"], r["rule"], r["message"]] for r in issues.to_dict("records")],
+        "llll",
+    )
+    link = f"[{md_text(prov['source_url'])}]({prov['source_url']})" if prov.get("source_url") else "NHS England"
+    lines = [
+        "---",
+        "description: Where the official Digital Maturity Assessment results on this site come from, "
+        "how they were checked and matched to organisation codes, and what was found.",
+        "---",
+        "",
+        "# Data quality",
+        "",
+        "## Source",
+        "",
+        f"Official statistics published by NHS England on {md_text(prov['publication_date'])}: the "
+        f"Digital Maturity Assessment results data file, re-published here with organisation codes. "
+        f"Source: {link}.",
+        "",
+        "- File: " + md_text(prov["file_name"]) + f" ({prov['bytes']:,} bytes)",
+        f"- SHA-256: `{prov['sha256']}`",
+        f"- Release: version {md_text(str(pub.release.version))}; inputs hash `{pub.inputs_hash}`",
+        "- Licence: Source: NHS England, Digital Maturity Assessment 2024 and 2025 results. Contains "
+        "public sector information licensed under the Open Government Licence v3.0. Organisation "
+        "codes: ODS (NHS England) and ONS (Office for National Statistics), Open Government Licence v3.0.",
+        "",
+        "NHS England publishes pillar scores for 2025 (to 1 decimal place) and an overall score over "
+        "the domains comparable between 2024 and 2025, for each trust and care setting and for each "
+        "ICB. It publishes no domain scores, so this site has no domain pages.",
+        "",
+        "## Sheets read",
+        "",
+        sheets,
+        "",
+        "Each sheet's header row was found by its content; title, note, footer and blank rows were "
+        "dropped. Every Provider, ICS and Region name was matched to exactly one organisation in "
+        "the committed reference; an unmatched name would have stopped the import.",
+        "",
+        "## Reconciliation",
+        "",
+        f"Data rows read: {rec['rows_read']} = rows published {rec['rows_published']} + rows left "
+        f"out and reported {rec['rows_left_out']}. Title, note, footer and blank rows dropped: "
+        f"{rec['non_data_rows_dropped']}.",
+        "",
+        "## The hidden primary-care sheet",
+        "",
+        md_text(_primary_care_reason()),
+        "",
+        "## Findings",
+        "",
+        "Surprising but legitimate facts found by the import, kept as published. Trusts that the "
+        "file places in another ICB than ODS does are shown in the file's ICB.",
+        "",
+        findings,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _primary_care_reason() -> str:
+    from dma_publish.official import PRIMARY_CARE_REASON
+
+    return PRIMARY_CARE_REASON

@@ -1,0 +1,111 @@
+"""End to end: the official site built from NHS England's committed workbook."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from dma_publish import official
+
+ROOT = Path(__file__).resolve().parent.parent
+OFFICIAL = ROOT / "data" / "official"
+WORKBOOK = OFFICIAL / "source" / "Digital Maturity Assessment Results Data File v2.xlsx"
+FRICTIONLESS = Path(sys.executable).parent / "frictionless"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from dma_publish.pipeline import run_build
+
+    work = tmp_path_factory.mktemp("official")
+    imported = official.import_workbook(WORKBOOK, OFFICIAL / "organisations")
+    official.write_import(imported, work / "data", OFFICIAL / "release.yaml")
+    pub = run_build(
+        data_dir=work / "data",
+        site_dir=work / "site",
+        report_path=work / "report.csv",
+        strict=True,
+        check_only=False,
+        echo=lambda *_: None,
+        docs_dir=work / "docs",
+    )
+    return work / "site", pub
+
+
+def test_every_trust_setting_row_and_icb_is_published(site):
+    out, pub = site
+    pillars = pd.read_csv(out / "downloads" / "pillar_scores.csv", dtype=str)
+    trusts = pillars[pillars["org_type"] == "trust"][["org_code", "care_setting"]].drop_duplicates()
+    assert len(trusts) == 285
+    assert pillars.loc[pillars["org_type"] == "icb", "org_code"].nunique() == 42
+    orgs = pd.read_csv(out / "downloads" / "organisations.csv", dtype=str)
+    icbs = orgs[orgs["org_type"] == "icb"]
+    assert len(icbs) == 42 and icbs["icb_ons_code"].str.match(r"^E54\d{6}$").all()
+    assert orgs["region_ons_code"].str.match(r"^E40\d{6}$").all()
+    assert set(pd.read_csv(out / "downloads" / "overall_scores.csv", dtype=str)["year"]) == {"2024", "2025"}
+
+
+def test_every_organisation_is_reachable_from_the_index_and_search(site):
+    out, pub = site
+    index = (out / "organisations" / "index.html").read_text(encoding="utf-8")
+    search = json.loads((out / "search" / "search_index.json").read_text(encoding="utf-8"))
+    titles = {d["location"].split("#")[0]: d["title"] for d in search["docs"]}
+    for org in pub.reference.organisations.itertuples():
+        folder = "icbs" if org.org_type == "icb" else "trusts"
+        page = out / folder / f"{org.org_code}.html"
+        assert page.is_file(), org.org_code
+        assert f"../{folder}/{org.org_code}.html" in index
+        title = titles[f"{folder}/{org.org_code}.html"]
+        assert org.org_code in title and org.org_name.replace("&", "&amp;") in title
+
+
+def test_national_pillar_medians_equal_those_of_the_workbook(site):
+    out, _ = site
+    wb = openpyxl.load_workbook(WORKBOOK, data_only=True)
+    ws = wb["SC - 2025 Pillar Summary"]
+    rows = list(ws.iter_rows(min_row=11, values_only=True))
+    header = [c for c in rows[0]]
+    data = pd.DataFrame([r for r in rows[1:] if r[1] and r[2]], columns=header)
+    bench = pd.read_csv(out / "downloads" / "benchmarks.csv", dtype={"year": str})
+    national = bench[(bench["peer_group_type"] == "national") & (bench["survey"] == "secondary_care")
+                     & (bench["measure_type"] == "pillar") & (bench["year"] == "2025")]  # fmt: skip
+    names = dict(official.PILLAR_HEADERS)
+    for label, pid in names.items():
+        expected = round(float(pd.Series(data[label], dtype=float).median()), 2)
+        assert float(national.loc[national["measure_id"] == pid, "median_score"].iloc[0]) == expected
+
+
+def test_pages_say_what_they_are_and_nothing_is_fictional(site):
+    out, _ = site
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"fictional|demonstration data", text, re.I), page
+        if page.name != "404.html":
+            assert "Official statistics published by NHS England, 30 March 2026" in text, page
+            assert "dma-demo-banner" not in text
+    quality = (out / "about" / "data-quality.html").read_text(encoding="utf-8")
+    assert "4ea98849dae795aa24c632473b4b3856d500657c89b99978490d591c8286ca4d" in quality
+    assert "ics_differs_from_ods" in quality and "primary-care" in quality
+    rnz = (out / "trusts" / "RNZ.html").read_text(encoding="utf-8")
+    assert "Salisbury NHS Foundation Trust (RNZ)" in rnz
+    assert "may be different to what has already been seen as a standalone DMA 2024" in rnz
+    assert "Domain scores" not in rnz and "[z]" not in rnz
+
+
+def test_the_official_package_is_frictionless_valid_and_carries_provenance(site):
+    out, _ = site
+    package = json.loads((out / "downloads" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["sourceWorkbook"]["sha256"] == official.sha256_file(WORKBOOK)
+    assert [s["data_rows"] for s in package["sourceWorkbook"]["sheets"]] == [285, 285, 42, 42, 42]
+    result = subprocess.run(
+        [str(FRICTIONLESS), "validate", "datapackage.json"], cwd=out / "downloads",
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
