@@ -186,8 +186,24 @@ def clean_generated(docs_dir: Path) -> None:
             path.unlink()
 
 
+def _nav_without(nav: list, pages: set[str]) -> list:
+    """The nav with the entries for `pages` left out (at any depth)."""
+    out = []
+    for item in nav:
+        (title, target), = item.items()
+        if isinstance(target, list):
+            out.append({title: _nav_without(target, pages)})
+        elif target not in pages:
+            out.append(item)
+    return out
+
+
 def mkdocs_build(
-    config_file: Path, site_dir: Path, extra: dict[str, Any], docs_dir: Path | None = None
+    config_file: Path,
+    site_dir: Path,
+    extra: dict[str, Any],
+    docs_dir: Path | None = None,
+    drop_pages: set[str] | None = None,
 ) -> None:
     """Run `mkdocs build --strict` with release provenance added to `extra`, into site_dir."""
     from mkdocs.commands.build import build
@@ -195,13 +211,18 @@ def mkdocs_build(
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     with open(config_file, encoding="utf-8") as fh:
-        base_extra = (yaml.safe_load(fh) or {}).get("extra") or {}
+        base = yaml.safe_load(fh) or {}
+    base_extra = base.get("extra") or {}
+    overrides: dict[str, Any] = {}
+    if drop_pages:
+        overrides["nav"] = _nav_without(base.get("nav") or [], drop_pages)
     config = load_config(
         config_file=str(config_file),
         site_dir=str(site_dir),
         strict=True,
         extra={**base_extra, **extra},
         **({"docs_dir": str(docs_dir)} if docs_dir is not None else {}),
+        **overrides,
     )
     build(config)  # strict: any warning raises mkdocs.exceptions.Abort
 
@@ -350,7 +371,8 @@ def publish(
 
     log = log if log is not None else StageLog()
     source_docs = root / "site_src"
-    if docs_dir is None and pub.provenance is not None:
+    provenance = getattr(pub, "provenance", None)
+    if docs_dir is None and provenance is not None:
         docs_dir = root / "build" / "official-docs"  # its about/ pages differ: never in site_src
     docs_dir = Path(docs_dir) if docs_dir is not None else source_docs
     site_dir = Path(site_dir)
@@ -370,27 +392,33 @@ def publish(
         pages.write_pages(
             pub, docs_dir, downloads=downloads, charts=chart_set, static_charts=static
         )
-        if pub.provenance is not None and docs_dir.resolve() != source_docs.resolve():
-            from dma_publish.pages.published import data_quality_page
+        if provenance is not None and docs_dir.resolve() != source_docs.resolve():
+            from dma_publish.pages.published import data_quality_page, methodology_page
 
-            (docs_dir / "about" / "data-quality.md").write_text(
-                data_quality_page(pub), encoding="utf-8", newline="\n"
-            )
+            for name, text in (("data-quality", data_quality_page(pub)), ("methodology", methodology_page(pub))):
+                (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
     extra = {
         "demo": pub.is_demo,
         "release_version": str(pub.release.version),
         "release_status": str(pub.release.status),
         "inputs_hash": pub.inputs_hash,
         "generator_version": pub.generator_version,
-        "official": pub.provenance is not None,
+        "official": provenance is not None,
     }
-    if pub.provenance is not None:
+    if provenance is not None:
         extra.update(
-            official_date=pub.provenance["publication_date"],
-            source_url=pub.provenance["source_url"],
-            source_file=pub.provenance["file_name"],
-            source_version=pub.provenance.get("file_version", ""),
+            official_date=provenance["publication_date"],
+            source_url=provenance["source_url"],
+            source_file=provenance["file_name"],
+            source_version=provenance.get("file_version", ""),
         )
     with log.stage("mkdocs"):
-        mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir)
+        no_domains = not getattr(pub, "has_domains", True)
+        mkdocs_build(
+            root / "mkdocs.yml",
+            staging,
+            extra,
+            docs_dir=docs_dir,
+            drop_pages={"domains/index.md", "comparability.md"} if no_domains else None,
+        )
     swap_in(staging, site_dir)

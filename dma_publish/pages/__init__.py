@@ -118,6 +118,8 @@ def build_pages(
         pages[org.path] = organisation_page(site, org, links)
     for domain_id in site.domain_ids():
         pages[site.domain_path(domain_id)] = domain_page(site, domain_id, links)
+    if not pub.has_domains:  # published scores only: no domain index, no comparability notes
+        del pages["domains/index.md"], pages["comparability.md"]
     return dict(sorted(pages.items()))
 
 
@@ -142,6 +144,8 @@ def page_inventory(pub: Any) -> list[str]:
         for c, t in zip(ref.organisations["org_code"], ref.organisations["org_type"], strict=True)
     ]
     domains = [f"domains/{d}.md" for d in pub.methodology.domains["domain_id"].unique()]
+    if not pub.has_domains:
+        fixed = [f for f in fixed if f not in ("domains/index.md", "comparability.md")]
     return sorted({*fixed, *regions, *orgs, *domains})
 
 

@@ -158,3 +158,57 @@ def _primary_care_reason() -> str:
     from dma_publish.official import PRIMARY_CARE_REASON
 
     return PRIMARY_CARE_REASON
+
+
+def methodology_page(pub: Any) -> str:
+    """The methodology statement of a publication built from published scores."""
+    from dma_publish.pages.markdown import md_text
+
+    prov = pub.provenance
+    pillars = ", ".join(pub.methodology.pillars.sort_values("pillar_order")["pillar_name"])
+    return "\n".join([
+        "---",
+        "description: How NHS England's published Digital Maturity Assessment scores were re-published "
+        "here: what the scores are, how names were matched to codes, and how peers are compared.",
+        "---",
+        "",
+        "# Methodology",
+        "",
+        "## The scores",
+        "",
+        "The Digital Maturity Assessment (DMA) is NHS England's yearly self-assessment. Each trust "
+        "answers a survey for each of its care settings and each integrated care board (ICB) answers "
+        "its own; answers are scored from 1 to 5 in about 47 domains, grouped into the seven pillars "
+        f"of the What Good Looks Like framework ({md_text(pillars)}).",
+        "",
+        f"This site re-publishes NHS England's own results of {md_text(prov['publication_date'])}. "
+        "NHS England publishes, for each trust and care setting and for each ICB, the 2025 pillar "
+        "scores (to 1 decimal place) and an overall score over only the domains comparable between "
+        "2024 and 2025, for both years. Nothing is recomputed here: the pillar scores are shown as "
+        "published, and the overall scores are rounded once to 2 decimal places for display (the "
+        "downloads keep the published values, rounded to 2 places).",
+        "",
+        "Note from NHS England on the overall score: " + md_text(prov.get("comparable_footnote", "")),
+        "",
+        "## Organisation codes",
+        "",
+        "The file names organisations but gives no codes. Every Provider, ICS and Region name was "
+        "matched to exactly one ODS code (NHS England, July 2025) and, for ICBs and regions, ONS "
+        "code (Office for National Statistics), through a committed reference with its sources and "
+        "decisions. Names are shown in proper case from that reference. Where the file places a trust "
+        "in another ICB than ODS does, the file's ICB is used and the difference is listed on the "
+        "[data quality](data-quality.md) page.",
+        "",
+        "## Peers and benchmarks",
+        "",
+        "NHS England advises that data can usually be compared within the same care setting. Each "
+        "organisation's scores are shown beside the median and middle half (quartiles) of the same "
+        "care setting nationally, or of all ICBs for an ICB. Area pages show how scores spread in a "
+        "region or ICB system. There are no ranks: this is not a league table.",
+        "",
+        "## Publication policy",
+        "",
+        "Every organisation score on this site is already published by NHS England, so nothing is "
+        "withheld and aggregates describe any number of organisations.",
+        "",
+    ])
