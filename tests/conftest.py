@@ -61,3 +61,26 @@ def built_site(tmp_path_factory) -> BuiltSite:
         report=work / "validation-report.csv",
         publication=pub,
     )
+
+
+@pytest.fixture(scope="session")
+def official_site(tmp_path_factory):
+    """The official publication built once from NHS England's committed workbook: (site, pub)."""
+    from dma_publish import official
+    from dma_publish.pipeline import run_build
+
+    source = Path(__file__).resolve().parent.parent / "data" / "official"
+    work = tmp_path_factory.mktemp("official")
+    workbook = next((source / "source").glob("*.xlsx"))
+    imported = official.import_workbook(workbook, source / "organisations")
+    official.write_import(imported, work / "data", source / "release.yaml")
+    pub = run_build(
+        data_dir=work / "data",
+        site_dir=work / "site",
+        report_path=work / "report.csv",
+        strict=True,
+        check_only=False,
+        echo=lambda *_: None,
+        docs_dir=work / "docs",
+    )
+    return work / "site", pub

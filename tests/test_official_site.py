@@ -21,22 +21,8 @@ FRICTIONLESS = Path(sys.executable).parent / "frictionless"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    from dma_publish.pipeline import run_build
-
-    work = tmp_path_factory.mktemp("official")
-    imported = official.import_workbook(WORKBOOK, OFFICIAL / "organisations")
-    official.write_import(imported, work / "data", OFFICIAL / "release.yaml")
-    pub = run_build(
-        data_dir=work / "data",
-        site_dir=work / "site",
-        report_path=work / "report.csv",
-        strict=True,
-        check_only=False,
-        echo=lambda *_: None,
-        docs_dir=work / "docs",
-    )
-    return work / "site", pub
+def site(official_site):
+    return official_site
 
 
 def test_every_trust_setting_row_and_icb_is_published(site):

@@ -19,7 +19,7 @@ SURVEYS = {
 def _measures(site: Site) -> list[tuple[str, str, str]]:
     """Pillars in framework order, then the overall score."""
     return [("pillar", pid, name) for pid, name in site.pillars.items()] + [
-        ("overall", "overall", "Overall")
+        ("overall", "overall", site.overall_name)
     ]
 
 

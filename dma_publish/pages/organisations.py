@@ -310,7 +310,7 @@ def system_table(site: Site, icb: Org, year: int) -> Md:
     """How the system's trusts' pillar scores spread, beside the national spread."""
     rows = []
     measures = [("pillar", pid, name) for pid, name in site.pillars.items()] + [
-        ("overall", "overall", "Overall")
+        ("overall", "overall", site.overall_name)
     ]
     for mtype, mid, name in measures:
         system = site.area_bench(year, "secondary_care", "icb_system", icb.code, mtype, mid)

@@ -13,6 +13,8 @@ from dma_publish.pages.cells import iqr_cell, stat_cell
 from dma_publish.pages.markdown import MISSING, Md, fmt_change, fmt_score, md_table
 
 OVERALL_NAME = "Overall score over comparable domains"
+# Findings of the import shown on the organisation's own page (all are on the data-quality page).
+NOTE_RULES = ("identical_setting_scores", "ics_differs_from_ods")
 
 
 def footnote(site: Any) -> str:
@@ -65,6 +67,10 @@ def setting_section(site: Any, org: Any, setting: str, page: str, links: Any) ->
         "overall_name": OVERALL_NAME,
         "footnote": footnote(site),
     }
+    issues = site.pub.validated.issues
+    mine = issues[(issues["org_code"] == org.code) & issues["rule"].isin(NOTE_RULES)]
+    if setting == org.care_settings[0]:
+        section["notes"] = [m.replace(" Published as in the workbook.", "") for m in mine["message"]]
     if year is None and not years:
         section["year"] = None
         return section

@@ -105,6 +105,9 @@ class Site:
         self.policy = getattr(pub, "policy", None)
         self._index_methodology()
         self._index_scores(pub)
+        # Published scores' overall score is over comparable domains only (NHS England's).
+        has_domains = getattr(pub, "has_domains", True)
+        self.overall_name = "Overall" if has_domains else "Overall (comparable domains)"
         self.bench = self._index_benchmarks(pub.benchmarks)
 
     # --- organisations and areas ----------------------------------------------------------
