@@ -413,12 +413,8 @@ def publish(
             source_version=provenance.get("file_version", ""),
         )
     with log.stage("mkdocs"):
+        # Without domain scores there is no domain index or comparability page to link to.
         no_domains = not getattr(pub, "has_domains", True)
-        mkdocs_build(
-            root / "mkdocs.yml",
-            staging,
-            extra,
-            docs_dir=docs_dir,
-            drop_pages={"domains/index.md", "comparability.md"} if no_domains else None,
-        )
+        drop = {"drop_pages": {"domains/index.md", "comparability.md"}} if no_domains else {}
+        mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, **drop)
     swap_in(staging, site_dir)
