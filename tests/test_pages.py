@@ -17,6 +17,7 @@ import pytest
 from dma_publish.aggregate import benchmark
 from dma_publish.methodology import load_methodologies, methodology_frames
 from dma_publish.pages import build_pages, md_text, page_inventory, write_pages
+from dma_publish.pages.markdown import fmt_score
 from dma_publish.pipeline import Publication
 from dma_publish.policy import PolicyFile, load_policy, resolve_policy
 from dma_publish.release import Release, Revision
@@ -287,7 +288,7 @@ def test_front_matter_is_escaped_for_the_theme(pages):
 def test_tables_keep_their_columns_with_hostile_names(pages):
     html = _rendered(pages["organisations/index.md"])
     for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
-        assert row.count("<td>") in (0, 5)
+        assert row.count("<td>") in (0, 6)
 
 
 # --- order -------------------------------------------------------------------------------------
@@ -457,3 +458,48 @@ def test_organisation_pages_embed_all_three_charts_with_their_tables(pub, downlo
     body = _rendered(trust)
     assert body.count('class="dma-chart"') >= 3
     assert body.count("<section data-search-exclude>") == body.count('class="dma-chart"')
+
+
+
+# --- comparing with peers ------------------------------------------------------------------------
+
+
+def test_level_cell_shades_by_level_and_always_writes_the_number():
+    from dma_publish.pages.markdown import level_cell
+
+    assert level_cell(2.494) == '<span class="dma-heat dma-heat--2">2.49</span>'
+    assert 'dma-heat--3">2.50<' in level_cell(2.5)  # 2.5 rounds half away from zero to level 3
+    assert level_cell(None) == "[x]" and level_cell(3.0, withheld=True) == "[c]"
+
+
+def test_lists_give_scores_in_sortable_tables(pages, pub):
+    from dma_publish.pages.site import Site
+
+    site = Site(pub)
+    az = pages["organisations/index.md"]
+    assert 'class="dma-sortable"' in az and f"Overall score {site.latest}" in az
+    org = site.by_name("trust")[0]
+    setting = org.care_settings[0]
+    score = site.overall(org.code, setting, site.latest)["score"]
+    row = next(line for line in az.splitlines() if f"| {org.code} |" in line)
+    assert row.rstrip(" |").endswith(fmt_score(score))
+    assert 'class="dma-sortable"' in pages["icbs/index.md"]
+    region = next(p for k, p in pages.items() if k.startswith("regions/") and "index" not in k)
+    assert "dma-sortable dma-compact" in region and "dma-heat--" in region
+
+
+def test_compare_data_holds_every_return_with_the_published_numbers(pub):
+    from dma_publish.pages.compare import compare_data
+    from dma_publish.pages.site import Site
+
+    site = Site(pub)
+    data = compare_data(site)
+    assert data["max"] == 5 and data["measures"][-1] == ["overall", "Overall"]
+    ids = [r["id"] for r in data["returns"]]
+    assert len(ids) == len(set(ids))
+    for r in data["returns"]:
+        code, setting = r["code"], r["id"].removeprefix(r["code"] + "-")
+        for year, scores in r["scores"].items():
+            overall = site.overall(code, setting, int(year))
+            assert scores.get("overall") == (fmt_score(overall["score"]) if overall else None)
+        assert r["href"].endswith(".html") and not r["href"].startswith("/")

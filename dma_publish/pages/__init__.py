@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dma_publish.pages.areas import home_page, icbs_index, national_page, region_page, regions_index
+from dma_publish.pages.compare import compare_page
 from dma_publish.pages.domains import domain_page, domains_index
 from dma_publish.pages.markdown import md_text
 from dma_publish.pages.organisations import PageLinks, organisation_page, organisations_index
@@ -109,6 +110,7 @@ def build_pages(
         "domains/index.md": domains_index(site),
         "downloads/index.md": downloads_page(site, downloads),
         "comparability.md": comparability_page(site),
+        "compare.md": compare_page(site),
         "data-dictionary.md": dictionary_page(site),
         "revisions.md": revisions_page(site),
     }
@@ -135,6 +137,7 @@ def page_inventory(pub: Any) -> list[str]:
         "domains/index.md",
         "downloads/index.md",
         "comparability.md",
+        "compare.md",
         "data-dictionary.md",
         "revisions.md",
     ]

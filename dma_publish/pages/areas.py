@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from dma_publish.pages.cells import iqr_cell, level_counts, stat_cell
-from dma_publish.pages.markdown import Md, md_link, md_table
+from dma_publish.pages.markdown import (
+    MISSING,
+    Md,
+    fmt_score,
+    level_cell,
+    md_link,
+    md_table,
+    md_text,
+    sortable,
+)
 from dma_publish.pages.organisations import PageLinks
 from dma_publish.pages.render import render
-from dma_publish.pages.site import NATIONAL, Site, rel
+from dma_publish.pages.site import NATIONAL, Org, Site, rel
 
 SURVEYS = {
     "secondary_care": "Trusts (secondary care survey)",
@@ -200,6 +209,36 @@ def national_page(site: Site, links: PageLinks) -> str:
     )
 
 
+def heat_map(site: Site, orgs: list[Org], year: int, page: str) -> Md | None:
+    """Organisations by pillars: each return's pillar and overall scores in a year, shaded by
+    the level they round to, in a table whose columns sort (A to Z by name to start with)."""
+    rows = []
+    for org in orgs:
+        for setting in org.care_settings:
+            scores = {
+                r["pillar_id"]: r["score"]
+                for r in site.pillar_rows(org.code, setting)
+                if r["year"] == year
+            }
+            if not scores:
+                continue
+            overall = site.overall(org.code, setting, year)
+            rows.append(
+                [
+                    Md(
+                        f"{md_link(org.name, rel(org.path, page))}<br>"
+                        f'<span class="dma-setting">{md_text(site.setting_name(setting))}</span>'
+                    ),
+                    *[level_cell(scores[p]) if p in scores else MISSING for p in site.pillars],
+                    level_cell(overall["score"]) if overall else MISSING,
+                ]
+            )
+    if not rows:
+        return None
+    headers = ["Organisation and care setting", *site.pillars.values(), "Overall"]
+    return sortable(md_table(headers, rows), compact=True)
+
+
 def region_page(site: Site, code: str, links: PageLinks) -> str:
     """One NHS England region: its ICBs, trusts and how their scores spread."""
     page = f"regions/{code}.md"
@@ -239,6 +278,8 @@ def region_page(site: Site, code: str, links: PageLinks) -> str:
         pillar_tables=tables,
         settings=setting_table(site, year, code),
         chart=Md(links.chart(page, "region", code, year)),
+        trust_heat=heat_map(site, trusts, year, page),
+        icb_heat=heat_map(site, icbs, year, page),
     )
 
 
@@ -262,15 +303,27 @@ def regions_index(site: Site) -> str:
 def icbs_index(site: Site) -> str:
     """All ICBs, A–Z, with their region and number of trusts."""
     page = "icbs/index.md"
-    rows = [
-        [
-            md_link(i.name, rel(i.path, page)),
-            i.code,
-            site.regions.get(i.region_code, i.region_code),
-            len(site.members(i.code)),
-        ]
-        for i in site.by_name("icb")
+    year = site.latest
+    rows = []
+    for i in site.by_name("icb"):
+        own = site.overall(i.code, "icb", year)
+        system = site.area_bench(year, "secondary_care", "icb_system", i.code, "overall", "overall")
+        rows.append(
+            [
+                md_link(i.name, rel(i.path, page)),
+                i.code,
+                site.regions.get(i.region_code, i.region_code),
+                len(site.members(i.code)),
+                fmt_score(own["score"]) if own else MISSING,
+                stat_cell(system, "median"),
+            ]
+        )
+    headers = [
+        "ICB",
+        "Code",
+        "Region",
+        "Trusts",
+        f"ICB's own overall score {year}",
+        f"Median overall score of its trusts {year}",
     ]
-    return render(
-        "icbs.md.j2", page, table=md_table(["ICB", "Code", "Region", "Trusts"], rows, "lllr")
-    )
+    return render("icbs.md.j2", page, year=year, table=sortable(md_table(headers, rows, "lllrrr")))

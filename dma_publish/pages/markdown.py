@@ -88,6 +88,24 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str =
     return Md("\n".join(lines))
 
 
+def sortable(block: str, compact: bool = False) -> Md:
+    """Wrap a Markdown table so the page script makes its columns sortable (needs md_in_html);
+    without the script it stays in the order it was written. `compact`: a tighter table (a heat
+    map of many columns) that fits the text column at 1280 px."""
+    classes = "dma-sortable dma-compact" if compact else "dma-sortable"
+    return Md(f'<div markdown="1" class="{classes}">\n\n{block}\n\n</div>')
+
+
+def level_cell(value: Any, withheld: bool = False) -> Md:
+    """A score shaded by the level it rounds to (a heat-map cell); the number is always written,
+    so the shade only repeats what the text says."""
+    text = fmt_score(value, withheld=withheld)
+    if withheld or is_missing(value):
+        return Md(text)
+    level = min(5, max(1, int(_round_rule(float(value), 0))))
+    return Md(f'<span class="dma-heat dma-heat--{level}">{text}</span>')
+
+
 def search_excluded(block: str) -> Md:
     """Wrap a Markdown block so Material's search leaves it out (needs md_in_html)."""
     return Md(f'<div markdown="1" data-search-exclude>\n\n{block}\n\n</div>')

@@ -17,6 +17,7 @@ from dma_publish.pages.markdown import (
     md_table,
     md_text,
     search_excluded,
+    sortable,
 )
 from dma_publish.pages.render import render
 from dma_publish.pages.site import Org, Site, rel
@@ -362,7 +363,7 @@ def organisation_page(site: Site, org: Org, links: PageLinks) -> str:
     if org.org_type == "icb":
         context.update(
             members=site.members(org.code),
-            member_table=search_excluded(member_table(site, org, site.latest, page)),
+            member_table=search_excluded(sortable(member_table(site, org, site.latest, page))),
             system_table=system_table(site, org, site.latest),
             system_chart=Md(links.chart(page, "icb", org.code, site.latest)),
         )
@@ -373,17 +374,23 @@ def organisation_page(site: Site, org: Org, links: PageLinks) -> str:
 def organisations_index(site: Site) -> str:
     """The A–Z of every organisation, then organisations by care setting."""
     page = "organisations/index.md"
-    rows = [
-        [
-            md_link(o.name, rel(o.path, page)),
-            o.code,
-            "ICB" if o.org_type == "icb" else "Trust",
-            site.settings_text(o),
-            site.regions.get(o.region_code, o.region_code),
-        ]
-        for o in site.by_name()
-    ]
-    az = md_table(["Organisation", "Code", "Type", "Care settings", "Region"], rows)
+    year = site.latest
+    rows = []
+    for o in site.by_name():
+        for setting in o.care_settings:
+            overall = site.overall(o.code, setting, year)
+            rows.append(
+                [
+                    md_link(o.name, rel(o.path, page)),
+                    o.code,
+                    "ICB" if o.org_type == "icb" else "Trust",
+                    site.setting_name(setting),
+                    site.regions.get(o.region_code, o.region_code),
+                    fmt_score(overall["score"]) if overall else MISSING,
+                ]
+            )
+    headers = ["Organisation", "Code", "Type", "Care setting", "Region", f"Overall score {year}"]
+    az = sortable(md_table(headers, rows))
     settings = [
         (site.setting_name(s), [md_link(o.name, rel(o.path, page)) for o in site.with_setting(s)])
         for s in site.setting_names
