@@ -67,10 +67,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from dma_publish.errors import InputError
+from dma_publish.vocab import excerpt
+from dma_publish.yamlfile import document_path, read_yaml
 
 __all__ = [
     "ANSWER_TYPES",
@@ -106,7 +107,7 @@ OPS_BY_TYPE = {
     "number": ("at_least", "at_most"),
 }
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
@@ -234,65 +235,7 @@ class _Problem:
     rule: str
 
 
-# --- reading YAML ---------------------------------------------------------------------------
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe YAML loader where only true/false are booleans (so `Yes` stays text) and keys are unique."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    """Build a mapping, refusing a key given twice (PyYAML would silently keep the last)."""
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=True)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
-
-
-def _read_yaml(path: Path) -> Any:
-    """Parse a YAML file; a syntax error becomes an InputError naming the line and column."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_Loader)  # noqa: S506 - a safe loader
-    except OSError as exc:
-        raise InputError(path, "file", f"cannot read the file: {exc.strerror}", "unreadable") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-        raise InputError(path, where, message, "yaml_syntax") from exc
-
-
-def _path_text(loc: tuple) -> str:
-    """Render a pydantic error location as a document path: domains[3].elements[2].level."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part != "[key]":
-            text += f".{part}" if text else str(part)
-    return text or "document"
+# --- reading YAML: dma_publish.yamlfile ------------------------------------------------
 
 
 def _schema_error(path: Path, exc: ValidationError) -> InputError:
@@ -301,10 +244,10 @@ def _schema_error(path: Path, exc: ValidationError) -> InputError:
     first = errors[0]
     message = first["msg"]
     if first["type"] not in ("missing", "extra_forbidden"):
-        message += f" (found {first['input']!r})"
+        message += f" (found {excerpt(first['input'])})"
     if len(errors) > 1:
         message += f"; and {len(errors) - 1} more schema problem(s)"
-    return InputError(path, _path_text(first["loc"]), message, "schema")
+    return InputError(path, document_path(first["loc"]), message, "schema")
 
 
 # --- checks within one file -----------------------------------------------------------------
@@ -627,7 +570,7 @@ def _raise_first(path: Path | str, problems: Iterator[_Problem]) -> None:
 def load_methodology(path: Path | str) -> Methodology:
     """Read and check one year's methodology file; any fault raises InputError naming where."""
     path = Path(path)
-    document = _read_yaml(path)
+    document = read_yaml(path)
     if not isinstance(document, dict):
         raise InputError(path, "document", "expected a mapping at the top of the file", "schema")
     try:

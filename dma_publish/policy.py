@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dma_publish.errors import InputError
+from dma_publish.yamlfile import document_path, read_yaml
 
 Level = Literal["organisation", "icb_system", "region", "national"]
 LEVEL_RANK = {"organisation": 0, "icb_system": 1, "region": 2, "national": 3}
@@ -80,33 +81,15 @@ class Policy:
         return self.domains[self.domains["finest_level"] != "organisation"]
 
 
-def _location(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(document)"
-
-
 def read_policy(path: Path) -> PolicyFile:
     """Read and schema-check the policy file; errors name the file and the path in it."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError(
-            path, "(file)", "publication policy file not found", "missing_file"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"byte {exc.start}", "file is not UTF-8", "not_utf8") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(document)"
-        raise InputError(path, where, f"not valid YAML: {exc}", "yaml_syntax") from exc
+    raw = read_yaml(path)
     try:
         return PolicyFile.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise InputError(path, _location(err["loc"]), err["msg"], "policy_schema") from exc
+        raise InputError(path, document_path(err["loc"]), err["msg"], "policy_schema") from None
 
 
 def resolve_policy(

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from dma_publish.errors import InputError
+from dma_publish.vocab import excerpt, is_reserved_file_name, text_fault
+from dma_publish.yamlfile import read_yaml
 
 ORGANISATION_COLUMNS = (
     "org_code",
@@ -45,8 +46,6 @@ TRUST_CARE_SETTINGS = ("acute", "mental_health", "community", "ambulance")
 ICB_CARE_SETTING = "icb"
 CODE_PATTERN = re.compile(r"^[A-Z0-9]{3,5}$")
 ONS_CODE_PATTERN = re.compile(r"^E\d{8}$")
-# A name is published as a CSV cell: one a spreadsheet would run as a formula is refused here.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 ORGANISATIONS_FILE = "organisations.csv"
 REGIONS_FILE = "regions.csv"
@@ -138,7 +137,7 @@ def _organisation(path: Path, row: _Row, region_codes: set[str], seen: set[str])
             path,
             row,
             "org_type",
-            f"unknown organisation type {org_type!r}; expected trust or icb",
+            f"unknown organisation type {excerpt(org_type)}; expected trust or icb",
             "unknown_org_type",
         )
     care_settings = _care_settings(path, row, org_type)
@@ -157,7 +156,7 @@ def _organisation(path: Path, row: _Row, region_codes: set[str], seen: set[str])
             path,
             row,
             "region_code",
-            f"unknown region {region_code!r}: not in {REGIONS_FILE}",
+            f"unknown region {excerpt(region_code)}: not in {REGIONS_FILE}",
             "unknown_region",
         )
     ons = _ons_code(path, row, required=org_type == "icb")
@@ -188,6 +187,10 @@ def _care_settings(path: Path, row: _Row, org_type: str) -> tuple[str, ...]:
                 "unknown_care_setting",
             )
         return settings
+    if not settings:
+        raise _error(
+            path, row, "care_settings", "a trust needs at least one care setting", "missing_value"
+        )
     for setting in settings:
         if setting not in TRUST_CARE_SETTINGS:
             allowed = ", ".join(TRUST_CARE_SETTINGS)
@@ -195,7 +198,7 @@ def _care_settings(path: Path, row: _Row, org_type: str) -> tuple[str, ...]:
                 path,
                 row,
                 "care_settings",
-                f"unknown care setting {setting!r}; expected one of {allowed}",
+                f"unknown care setting {excerpt(setting)}; expected one of {allowed}",
                 "unknown_care_setting",
             )
     if len(set(settings)) != len(settings):
@@ -214,7 +217,7 @@ def _predecessors(path: Path, row: _Row, code: str) -> tuple[str, ...]:
                 path,
                 row,
                 "predecessor_codes",
-                f"malformed code {predecessor!r}; expected 3-5 letters or digits",
+                f"malformed code {excerpt(predecessor)}; expected 3-5 letters or digits",
                 "malformed_code",
             )
         if predecessor == code:
@@ -236,7 +239,7 @@ def _check_unique_name(path: Path, row: _Row, name: str, seen: dict[str, int]) -
             path,
             row,
             "org_name",
-            f"duplicate name {name!r} (first on line {seen[key]})",
+            f"duplicate name {excerpt(name)} (first on line {seen[key]})",
             "duplicate_name",
         )
     seen[key] = row.line
@@ -252,7 +255,7 @@ def _check_parents(path: Path, records: list[dict], lines: dict[str, int]) -> No
             raise InputError(
                 str(path),
                 f"{location}, column icb_code",
-                f"ICB {icb!r} of {record['org_code']} is not an ICB in this file",
+                f"ICB {excerpt(icb)} of {record['org_code']} is not an ICB in this file",
                 "unknown_icb",
             )
         if icb_regions[icb] != record["region_code"]:
@@ -273,11 +276,7 @@ def _check_parents(path: Path, records: list[dict], lines: dict[str, int]) -> No
 
 def _load_metadata(path: Path) -> tuple[bool, str]:
     """Read reference.yaml: whether the organisations are demonstration data, and a description."""
-    text = _read_text(path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(str(path), "document", f"not valid YAML: {exc}", "invalid_yaml") from exc
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(
             str(path),
@@ -340,14 +339,14 @@ def _check_header(path: Path, header: list[str], columns: tuple[str, ...]) -> No
             raise InputError(
                 str(path),
                 f"line 1, column {name}",
-                f"unknown column {name!r}; expected {', '.join(columns)}",
+                f"unknown column {excerpt(name)}; expected {', '.join(columns)}",
                 "unknown_column",
             )
         if header.count(name) > 1:
             raise InputError(
                 str(path),
                 f"line 1, column {name}",
-                f"column {name!r} appears twice",
+                f"column {excerpt(name)} appears twice",
                 "duplicate_column",
             )
     missing = [c for c in columns if c not in header]
@@ -355,7 +354,7 @@ def _check_header(path: Path, header: list[str], columns: tuple[str, ...]) -> No
         raise InputError(
             str(path),
             f"line 1, column {missing[0]}",
-            f"missing column {missing[0]!r}",
+            f"missing column {excerpt(missing[0])}",
             "missing_column",
         )
 
@@ -376,14 +375,9 @@ def _required(path: Path, row: _Row, column: str) -> str:
 def _name(path: Path, row: _Row, column: str) -> str:
     """Return a required name, refusing one that a spreadsheet would run as a formula."""
     value = _required(path, row, column)
-    if value.startswith(FORMULA_START):
-        raise _error(
-            path,
-            row,
-            column,
-            f"{column} {value!r} starts with {value[0]!r}: a spreadsheet would run it as a formula",
-            "formula_like_text",
-        )
+    fault = text_fault(value)
+    if fault:
+        raise _error(path, row, column, f"{column} {fault[1]}", fault[0])
     return value
 
 
@@ -395,8 +389,16 @@ def _code(path: Path, row: _Row, column: str, seen: set[str] | None = None) -> s
             path,
             row,
             column,
-            f"malformed code {code!r}; expected 3-5 letters or digits",
+            f"malformed code {excerpt(code)}; expected 3-5 letters or digits",
             "malformed_code",
+        )
+    if is_reserved_file_name(code):
+        raise _error(
+            path,
+            row,
+            column,
+            f"code {code!r} is a name Windows reserves for a device; no page or file can have it",
+            "reserved_code",
         )
     if seen is not None:
         if code in seen:

@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dma_publish.errors import InputError
+from dma_publish.yamlfile import document_path, read_yaml
 
 VERSION_PATTERN = r"^\d{4}\.\d+\.\d+$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -75,14 +75,7 @@ class Release(BaseModel):
 def load_release(path: str | Path) -> Release:
     """Read and validate release.yaml, raising InputError that names the field at fault."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(str(path), "file", "file not found", "file_missing")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), "file", "not UTF-8", "not_utf8") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(str(path), "document", f"not valid YAML: {exc}", "invalid_yaml") from exc
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(
             str(path), "document", "expected a mapping of release fields", "invalid_release"
@@ -91,5 +84,6 @@ def load_release(path: str | Path) -> Release:
         return Release.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        location = ".".join(str(part) for part in first["loc"]) or "document"
-        raise InputError(str(path), location, first["msg"], "invalid_release") from exc
+        raise InputError(
+            str(path), document_path(first["loc"]), first["msg"], "invalid_release"
+        ) from None
