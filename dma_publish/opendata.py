@@ -30,7 +30,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,6 +58,7 @@ from dma_publish.registry import (
     tables_for,
 )
 from dma_publish.score import round_half_away
+from dma_publish.vocab import FORMULA_FIRST_CHARS, excerpt, is_formula_like
 
 PACKAGE_NAME = "nhs-digital-maturity-assessment"
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -70,8 +70,6 @@ LICENCE = {
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 SLICE_DIR = "organisations"
 CHECKSUMS = "SHA256SUMS"
-# Text that a spreadsheet would run as a formula. Validation rejects such names upstream.
-_FORMULA_START = re.compile(r"^[=+@]")
 _MEDIATYPES = {
     "csv": "text/csv",
     "parquet": "application/vnd.apache.parquet",
@@ -86,7 +84,9 @@ _STAT_RENAMES = {s: f"{s}_score" for s in ("mean", "median", "q1", "q3", "min", 
 
 
 class UnsafeCellError(ValueError):
-    """A text cell a spreadsheet could run as a formula, or one that reads as a missing marker."""
+    """A text cell a spreadsheet could run as a formula, or one that reads as a missing marker.
+    The loaders refuse such input text, so this is a last line of defence: it names the file,
+    row and column, and the build stops rather than publish the cell."""
 
 
 @dataclass(frozen=True)
@@ -408,10 +408,8 @@ def _text_cells(f: Field, values: pd.Series) -> list[str]:
         return ["true" if v else "false" for v in values]
     cells = [str(v) for v in values]
     for cell in cells:
-        if _FORMULA_START.match(cell) or cell in MISSING_VALUES:
-            raise UnsafeCellError(
-                f"{f.name}: text cell {cell!r} would be read as a formula or a marker"
-            )
+        if cell in MISSING_VALUES:
+            raise UnsafeCellError(f"{f.name}: text cell {cell!r} would be read as a marker")
     return cells
 
 
@@ -430,8 +428,22 @@ def csv_rows(table: Table, frame: pd.DataFrame) -> list[list[str]]:
     return [list(row) for row in zip(*columns, strict=True)]
 
 
-def _csv_bytes(header: list[str], rows: Iterable[list[str]]) -> bytes:
-    """CSV bytes: UTF-8, comma, minimal quoting, '\\n' line endings, a header row."""
+def _refuse_formula_cells(name: str, header: list[str], rows: list[list[str]]) -> None:
+    """Defence in depth: no cell of any CSV written may be text a spreadsheet would run."""
+    for number, row in enumerate([header, *rows], start=1):
+        for column, cell in zip(header, row, strict=True):
+            if cell and cell[0] in FORMULA_FIRST_CHARS and is_formula_like(cell):
+                raise UnsafeCellError(
+                    f"{name}: line {number}, column {column}: {excerpt(cell)} would run as a "
+                    "formula in a spreadsheet; refusing to publish it"
+                )
+
+
+def _csv_bytes(name: str, header: list[str], rows: Iterable[list[str]]) -> bytes:
+    """CSV bytes: UTF-8, comma, minimal quoting, '\\n' line endings, a header row; refuses
+    any cell a spreadsheet would run as a formula."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    _refuse_formula_cells(name, header, rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -442,7 +454,7 @@ def _csv_bytes(header: list[str], rows: Iterable[list[str]]) -> bytes:
 def csv_bytes(table: Table, frame: pd.DataFrame) -> bytes:
     """A table as CSV bytes, after checking the frame against the registry."""
     frame = conform(table, frame)
-    return _csv_bytes(table.columns, csv_rows(table, frame))
+    return _csv_bytes(f"{table.name}.csv", table.columns, csv_rows(table, frame))
 
 
 def parquet_bytes(table: Table, frame: pd.DataFrame) -> bytes:
@@ -593,7 +605,9 @@ def _write_table(writer: _Writer, table: Table, frame: pd.DataFrame) -> None:
         meta = meta_frame(table)
         writer.write(
             f"{table.name}.meta.csv",
-            _csv_bytes(list(meta.columns), meta.astype(str).to_numpy().tolist()),
+            _csv_bytes(
+                f"{table.name}.meta.csv", list(meta.columns), meta.astype(str).to_numpy().tolist()
+            ),
             "csv",
             f"{table.title}: column metadata",
             "Filters and indicators of the CSV (DfE explore-education-statistics style).",
@@ -629,7 +643,7 @@ def _write_slices(
     for code, org_rows in by_org.items():
         writer.write(
             f"{SLICE_DIR}/{code}.csv",
-            _csv_bytes(table.columns, org_rows),
+            _csv_bytes(f"{SLICE_DIR}/{code}.csv", table.columns, org_rows),
             "csv",
             f"{code}: scores",
             "One organisation's rows from every score table; the table column says which.",
@@ -640,7 +654,7 @@ def _dictionary_bytes(tables: dict[str, Table] | None = None) -> bytes:
     """data-dictionary.csv from the registry."""
     frame = data_dictionary(tables)
     rows = frame.astype(str).to_numpy().tolist()
-    return _csv_bytes(list(frame.columns), rows)
+    return _csv_bytes("data-dictionary.csv", list(frame.columns), rows)
 
 
 def _resource(writer: _Writer, table: Table, fmt: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dma_publish.returns import NOTICE_COLUMNS, RETURN_COLUMNS, ReturnsRead
+from dma_publish.vocab import is_formula_like, quote_formula
 
 ISSUE_COLUMNS: tuple[str, ...] = (
     "severity",
@@ -35,7 +36,6 @@ RETURN_STATUS_COLUMNS: tuple[str, ...] = (*RETURN_KEY, "status", "n_rows", "n_er
 _CODE_CASE = {"year": None, "org_code": "upper", "care_setting": "lower", "question_id": "lower"}
 _CHOICE_TYPES = ("yes_no", "single_choice", "multiple_choice")
 _NUMERIC_TYPES = ("percentage", "number")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _INTERNAL_ISSUE_COLUMNS = (*ISSUE_COLUMNS, "year_key")
 
 
@@ -127,12 +127,13 @@ def format_summary(validated: Validated) -> str:
 
 
 def validation_report(validated: Validated) -> pd.DataFrame:
-    """The issues frame made safe to open in a spreadsheet (text that looks like a formula is quoted)."""
+    """The issues frame made safe to open in a spreadsheet: every text cell a spreadsheet would
+    run as a formula (raw answers, codes, file names) is quoted with a leading apostrophe."""
     report = validated.issues.copy()
-    for column in ("file", "value", "message"):
-        text = report[column].fillna("").astype(str)
-        risky = text.str.startswith(_FORMULA_START) & pd.to_numeric(text, errors="coerce").isna()
-        report[column] = text.where(~risky, "'" + text)
+    for column in report.columns:
+        if report[column].dtype == object:
+            text = report[column].fillna("").astype(str)
+            report[column] = text.map(quote_formula)
     return report
 
 
@@ -397,7 +398,7 @@ def _choice_detail(found: pd.DataFrame) -> pd.Series:
 def _formula_note(found: pd.DataFrame) -> pd.Series:
     """A note for answers that look like spreadsheet formulas, which are never valid answers."""
     text = found["answer"]
-    looks = text.str.startswith(_FORMULA_START) & pd.to_numeric(text, errors="coerce").isna()
+    looks = text.map(is_formula_like).astype(bool)
     return looks.map({True: "; it looks like a spreadsheet formula", False: ""}).astype(object)
 
 

@@ -11,6 +11,8 @@ import unicodedata
 # A cell a spreadsheet runs as a formula starts with one of these (OWASP's CSV injection list,
 # and the full-width forms some spreadsheets also accept). Leading spaces do not make it safe.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# What a cell's first character must be for it to need a closer look (cheap test on hot paths).
+FORMULA_FIRST_CHARS = frozenset(FORMULA_TRIGGERS) | {" ", "\u00a0"}
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 # Characters that change how text is shown without being seen: bidirectional overrides,

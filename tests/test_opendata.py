@@ -587,17 +587,24 @@ def test_registry_drift_raises_at_write_time(tables: dict[str, pd.DataFrame]) ->
             writer(table, frame.assign(submitter_email="x"))
 
 
-def test_formula_like_text_is_refused(tables: dict[str, pd.DataFrame]) -> None:
-    """A text cell starting with '=', '+' or '@' stops the write (validation should have caught it)."""
+@pytest.mark.parametrize(
+    "bad",
+    ["=HYPERLINK(1)", "+44+A1", "@SUM(A1)", "-2+3+cmd|' /C calc'!A0", "\t=1", " =1", "\uff1d1+1"],
+)
+def test_formula_like_text_is_refused(tables: dict[str, pd.DataFrame], bad: str) -> None:
+    """Any cell a spreadsheet would run stops the write, naming the file, line and column
+    (the loaders refuse such text first: this is the last line of defence)."""
     table = TABLES["organisations"]
-    for bad in ("=HYPERLINK(1)", "+44", "@SUM(A1)"):
-        frame = tables["organisations"].copy()
-        frame.loc[0, "org_name"] = bad
-        with pytest.raises(UnsafeCellError):
-            csv_bytes(table, frame)
     frame = tables["organisations"].copy()
-    frame.loc[0, "org_name"] = "-minus is fine"
-    assert b"-minus is fine" in csv_bytes(table, frame)
+    frame.loc[0, "org_name"] = bad
+    with pytest.raises(UnsafeCellError, match=r"organisations\.csv: line 2, column org_name"):
+        csv_bytes(table, frame)
+
+
+def test_plain_numbers_and_dashes_inside_text_are_written() -> None:
+    from dma_publish.vocab import is_formula_like
+
+    assert not any(map(is_formula_like, ["-1.5", "+3", "Well-led", "A - B", "", "[c]"]))
 
 
 def test_unknown_organisation_in_scores_raises() -> None:
