@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dma_publish import __version__
-from dma_publish.errors import InputError, ValidationFailed
+from dma_publish.errors import InputError, PublishError, ValidationFailed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,6 +94,9 @@ def build(
     except ValidationFailed as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ValidationFailed.exit_code)
+    except PublishError as exc:
+        click.echo(f"error: {exc}; the published site is unchanged", err=True)
+        sys.exit(PublishError.exit_code)
 
 
 def _import_official(out_dir: Path) -> Path:

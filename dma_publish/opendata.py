@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dma_publish.errors import PublishError
 from dma_publish.pipeline import Publication
 from dma_publish.registry import (
     CONFIDENTIAL,
@@ -83,7 +84,7 @@ _SCORE_RENAMES = {
 _STAT_RENAMES = {s: f"{s}_score" for s in ("mean", "median", "q1", "q3", "min", "max")}
 
 
-class UnsafeCellError(ValueError):
+class UnsafeCellError(PublishError, ValueError):
     """A text cell a spreadsheet could run as a formula, or one that reads as a missing marker.
     The loaders refuse such input text, so this is a last line of defence: it names the file,
     row and column, and the build stops rather than publish the cell."""

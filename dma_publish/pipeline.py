@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from dma_publish.errors import ValidationFailed
+from dma_publish import sitedir
+from dma_publish.errors import PublishError, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -227,18 +228,6 @@ def mkdocs_build(
     build(config)  # strict: any warning raises mkdocs.exceptions.Abort
 
 
-def swap_in(new_site: Path, site_dir: Path) -> None:
-    """Replace site_dir by new_site so a failed build never leaves a half-written site."""
-    old = site_dir.with_name(site_dir.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if site_dir.exists():
-        site_dir.rename(old)
-    new_site.rename(site_dir)
-    if old.exists():
-        shutil.rmtree(old)
-
-
 HAND_WRITTEN = ("overrides", "assets", "about")
 
 
@@ -257,10 +246,14 @@ def prepare_docs(docs_dir: Path, source_docs: Path) -> None:
 def clean_all(root: Path) -> list[Path]:
     """Remove every generated file and folder; return what was removed."""
     removed = []
-    for path in (root / "site", root / ".site.building", root / "reports", root / "build"):
+    site = root / "site"
+    for path in (site, *sitedir.leftovers(site), root / "reports", root / "build"):
         if path.exists():
             shutil.rmtree(path)
             removed.append(path)
+    if sitedir.lock_path(site).exists():
+        sitedir.lock_path(site).unlink()
+        removed.append(sitedir.lock_path(site))
     docs = root / "site_src"
     for name in GENERATED_DIRS + GENERATED_FILES:
         if (docs / name).exists():
@@ -350,7 +343,7 @@ def run_build(
     if strict and n_errors:
         raise ValidationFailed(f"{n_errors} validation errors (--strict); see {report_path}")
     if not check_only:
-        publish(pub, site_dir=site_dir, docs_dir=docs_dir, log=log)
+        publish(pub, site_dir=site_dir, docs_dir=docs_dir, log=log, echo=echo)
         echo(f"published {site_dir}")
     echo("stages:\n" + log.format())
     return pub
@@ -365,29 +358,43 @@ def publish(
     docs_dir: Path | None = None,
     log: StageLog | None = None,
     root: Path = ROOT,
+    echo: Any = print,
 ) -> None:
-    """Write the data files, charts and pages, build the site, and swap it into site_dir."""
+    """Write the data files, charts and pages, build the site, and swap it into site_dir.
+
+    One build at a time per target (a second one waits); the pages are generated in the build's
+    own work folder beside the target (or in docs_dir, when given), never in the repository.
+    A file system fault (disk full, no permission) stops it as a PublishError naming the path,
+    and the work folder is removed; the published site is never touched until the swap."""
+    log = log if log is not None else StageLog()
+    site_dir = Path(site_dir)
+    try:
+        with sitedir.locked_target(site_dir, echo) as work:
+            _publish_into(pub, work, site_dir, docs_dir, log, root)
+    except OSError as exc:
+        where = exc.filename or site_dir
+        raise PublishError(f"could not write the site: {exc.strerror or exc} ({where})") from exc
+
+
+def _publish_into(
+    pub: Publication, work: Path, site_dir: Path, docs_dir: Path | None, log: StageLog, root: Path
+) -> None:
     from dma_publish import charts, opendata, pages
 
-    log = log if log is not None else StageLog()
     source_docs = root / "site_src"
     provenance = getattr(pub, "provenance", None)
-    if docs_dir is None and provenance is not None:
-        docs_dir = root / "build" / "official-docs"  # its about/ pages differ: never in site_src
-    docs_dir = Path(docs_dir) if docs_dir is not None else source_docs
-    site_dir = Path(site_dir)
-    staging = site_dir.with_name(f".{site_dir.name}.building")
-    if staging.exists():
-        shutil.rmtree(staging)  # left by a build that was killed
+    scratch = docs_dir is None  # generated pages go in the build's own work folder
+    docs_dir = work / "docs" if docs_dir is None else Path(docs_dir)
+    staging = work / "site"
     prepare_docs(docs_dir, source_docs)
     with log.stage("data files"):
         downloads = opendata.write_open_data(pub, docs_dir / "downloads")
     with log.stage("charts"):
         chart_set = charts.build_all(pub)
         charts.write_chart_assets(docs_dir)
-        static = charts.write_static_charts(
-            chart_set, [root / "charts", docs_dir / "downloads" / "charts"]
-        )
+        # a real build also leaves its static charts in the repository's charts/ folder
+        targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
+        static = charts.write_static_charts(chart_set, targets)
     with log.stage("pages"):
         pages.write_pages(
             pub, docs_dir, downloads=downloads, charts=chart_set, static_charts=static
@@ -417,4 +424,4 @@ def publish(
         no_domains = not getattr(pub, "has_domains", True)
         drop = {"drop_pages": {"domains/index.md", "comparability.md"}} if no_domains else {}
         mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, **drop)
-    swap_in(staging, site_dir)
+    sitedir.swap_in(staging, site_dir)

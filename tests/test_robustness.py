@@ -507,7 +507,7 @@ def test_strict_exits_3_after_writing_the_report_and_publishes_nothing(bad_retur
     work = bad_returns["work"]
     assert (work / "strict.csv").read_bytes() == (work / "report.csv").read_bytes()
     assert snapshot(bad_returns["site"]) == bad_returns["previous"]
-    assert not (work / ".site.building").exists()
+    assert not list(work.glob(".site.work-*"))
 
 
 # === 2. structural faults: returns files, reference, methodology ==============================
@@ -713,7 +713,8 @@ def test_failure_during_mkdocs_leaves_the_site_and_the_next_build_recovers(
     monkeypatch.setattr(pipeline, "mkdocs_build", complete)
     pipeline.publish(_fake_publication(), site_dir=site, docs_dir=tmp_path / "docs")
     assert snapshot(site) == {"index.html": b"<p>new release</p>"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "site"]  # no staging, no .old
+    # no work folder, no staging, no .old: only the lock file beside the site
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "docs", "site"]
 
 
 def test_cli_exits_1_on_an_unexpected_failure_and_keeps_the_site(
@@ -762,7 +763,6 @@ def test_build_killed_during_mkdocs_leaves_the_site(planted: Planted, tmp_path: 
     script.write_text(KILLED_BUILD, encoding="utf-8")
     site = tmp_path / "site"
     before = fake_site(site)
-    staging = tmp_path / ".site.building"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_MKDOCS_2_WARNING": "1"}
     proc = subprocess.Popen(
         [sys.executable, str(script), str(planted.docs), str(tmp_path / "docs"), str(site)],
@@ -774,7 +774,7 @@ def test_build_killed_during_mkdocs_leaves_the_site(planted: Planted, tmp_path: 
     deadline = time.monotonic() + 600
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if staging.is_dir() and any(staging.glob("trusts/*.html")):
+            if any(tmp_path.glob(".site.work-*/site/trusts/*.html")):
                 break
             time.sleep(0.02)
         assert proc.poll() is None, f"the build ended before it could be killed: {proc.stderr.read()!r}"
@@ -786,7 +786,8 @@ def test_build_killed_during_mkdocs_leaves_the_site(planted: Planted, tmp_path: 
             proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert snapshot(site) == before, "the killed build changed the published site"
-    assert staging.is_dir()  # the half-built site is left aside, never published
+    # the half-built site is left aside in the killed build's work folder, never published
+    assert len(list(tmp_path.glob(".site.work-*/site"))) == 1
 
 
 # === 4. determinism ===========================================================================
@@ -801,8 +802,9 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(
     work = tmp_path_factory.mktemp("determinism")
     data = Path(shutil.copytree(planted.data, work / "inputs-elsewhere"))
     fake_site(work / "site")
-    (work / ".site.building" / "trusts").mkdir(parents=True)
-    (work / ".site.building" / "trusts" / "stale.html").write_text("stale", encoding="utf-8")
+    for stale in (".site.work-killed/site/trusts", ".site.building/trusts"):
+        (work / stale).mkdir(parents=True)
+        (work / stale / "stale.html").write_text("stale", encoding="utf-8")
     orgs = {k: getattr(planted, k) for k in ("cyber_org", "privacy_org", "hostile_org")}
     second = _build(work, data, orgs)
     first_files, second_files = snapshot(planted.site), snapshot(second.site)
@@ -813,7 +815,8 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(
         f"only in the first build: {only_first[:20]}; only in the second: {only_second[:20]}; "
         f"different bytes: {differ[:50]}"
     )
-    assert not (work / ".site.building").exists() and not (work / "site.old").exists()
+    left = sorted(p.name for p in work.glob(".site*")) + sorted(p.name for p in work.glob("*.old"))
+    assert left == [".site.lock"], left
 
 
 # === 5. privacy ===============================================================================
