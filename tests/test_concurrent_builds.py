@@ -115,12 +115,19 @@ class Watcher(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                names = set(os.listdir(self.site))
+                fd = os.open(self.site, os.O_RDONLY | os.O_DIRECTORY)
             except FileNotFoundError:
                 self.bad.append("no site at all")
                 continue
+            try:
+                names = set(os.listdir(fd))
+                inode = os.fstat(fd).st_ino
+            finally:
+                os.close(fd)
             self.samples += 1
-            if names != self.previous and names != self.whole:
+            # A listing begun just before the swap reads the retired release as it is removed:
+            # what the path shows is judged only when it still names the folder that was read.
+            if names not in (self.previous, self.whole) and os.stat(self.site).st_ino == inode:
                 self.bad.append(f"{len(names)} files")
 
 
