@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -102,7 +103,15 @@ def _read_records(name: str, text: str) -> tuple[list[str], _Body]:
     Rows are checked for their number of fields as they are read, and stored column by column
     with repeated values shared, so a large file costs little more memory than its text.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # A very long answer is a fault of its return (validation rejects it), not of the file.
+    limit = csv.field_size_limit(len(text) + 1)
+    try:
+        return _records(name, csv.reader(io.StringIO(text, newline=""), strict=True))
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _records(name: str, reader: Any) -> tuple[list[str], _Body]:
     header: list[str] | None = None
     body = _Body(columns=[], lines=[])
     seen: list[dict[str, str]] = []
@@ -110,7 +119,7 @@ def _read_records(name: str, text: str) -> tuple[list[str], _Body]:
     pending: tuple[int, int] | None = None  # (line, fields) of a short row not yet known as last
     try:
         for fields in reader:
-            if fields:
+            if any(field.strip() for field in fields):  # blank or whitespace-only lines are skipped
                 if header is None:
                     header = fields
                     body.columns = [[] for _ in fields]

@@ -7,6 +7,7 @@ error is rejected whole; the others go on to scoring. Submitter names and emails
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dma_publish.returns import NOTICE_COLUMNS, RETURN_COLUMNS, ReturnsRead
-from dma_publish.vocab import is_formula_like, quote_formula
+from dma_publish.vocab import MESSAGE_CHARS, is_formula_like, quote_formula
 
 ISSUE_COLUMNS: tuple[str, ...] = (
     "severity",
@@ -35,6 +36,8 @@ RETURN_STATUS_COLUMNS: tuple[str, ...] = (*RETURN_KEY, "status", "n_rows", "n_er
 # Codes are compared after stripping spaces and fixing case (with a warning).
 _CODE_CASE = {"year": None, "org_code": "upper", "care_setting": "lower", "question_id": "lower"}
 _CHOICE_TYPES = ("yes_no", "single_choice", "multiple_choice")
+MAX_ANSWER_CHARS = 1_000  # no answer type needs more: a longer answer is refused
+MAX_REPORTED_CHARS = 200  # the most of a value the validation report quotes
 _NUMERIC_TYPES = ("percentage", "number")
 _INTERNAL_ISSUE_COLUMNS = (*ISSUE_COLUMNS, "year_key")
 
@@ -64,7 +67,7 @@ def validate_returns(returns: ReturnsRead | pd.DataFrame, methodology_frames: An
     parts += answer_parts
     work["answer"] = canonical
     parts += [_check_duplicates(work), _check_required(work, methodology_frames, reference)]
-    parts += [_check_submitted_at(work)]
+    parts += [_check_submitted_at(work), _check_length(work)]
     issues = _finish_issues(parts)
     status = _return_status(work, issues)
     rejected = status.loc[status["status"] == "rejected", ["year_key", "org_code", "care_setting"]]
@@ -213,8 +216,15 @@ def _check_keys(work: pd.DataFrame, methodology_frames: Any, reference: Any) -> 
     delivers = _key_in(work, delivered)
     known_question = work["question_id"].isin(methodology_frames.questions["question_id"])
     asked = _setting_in_tuple(work["care_setting"], work["q_settings"])
+    file_year = _per_value(work["file"], _file_year).astype(float)
     rules = [
         ("invalid_year", "year", ~year_ok, "the year is not a four-digit year"),
+        (
+            "year_not_file_year",
+            "year",
+            year_ok & file_year.notna() & work["year_num"].ne(file_year),
+            "the year differs from the year in the file's name (dma-returns-YYYY.csv holds YYYY)",
+        ),
         ("no_methodology", "year", year_ok & ~has_method, "there is no methodology for this year"),
         ("unknown_organisation", "org_code", ~org_ok, "the organisation code is not in the reference"),
         ("unknown_care_setting", "care_setting", ~setting_ok, "the care setting is not one the methodology defines"),
@@ -243,6 +253,25 @@ def _check_keys(work: pd.DataFrame, methodology_frames: Any, reference: Any) -> 
         found = work[mask]
         parts.append(_issues(found, rule, column, "'" + found[f"raw_{column}"] + "': " + text))
     return parts
+
+
+def _file_year(file: str) -> float:
+    """The year a returns file's name gives (dma-returns-2025.csv: 2025), else NaN."""
+    match = re.search(r"dma-returns-(\d{4})\.csv$", str(file))
+    return float(match.group(1)) if match else float("nan")
+
+
+def _check_length(work: pd.DataFrame) -> pd.DataFrame:
+    """No answer is longer than MAX_ANSWER_CHARS: a longer one rejects its return."""
+    length = work["raw_answer"].str.len()
+    found = work[length > MAX_ANSWER_CHARS]
+    if found.empty:
+        return _issues(found, "answer_too_long", "answer", "")
+    detail = (
+        "the answer is " + length[found.index].map("{:,}".format) + " characters long; at most "
+        f"{MAX_ANSWER_CHARS:,} are allowed"
+    )
+    return _issues(found, "answer_too_long", "answer", detail)
 
 
 def _check_answers(work: pd.DataFrame, questions: pd.DataFrame) -> tuple[list[pd.DataFrame], pd.Series]:
@@ -461,8 +490,20 @@ def _finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
     issues["year"] = pd.to_numeric(issues["year_key"].where(is_year), errors="coerce").astype("Int64")
     for column in ("file", "column", "value", "rule", "message", "severity"):
         issues[column] = issues[column].fillna("").astype(str)
+    for column, limit in (("value", MAX_REPORTED_CHARS), ("message", MESSAGE_CHARS)):
+        issues[column] = _cut(issues[column], limit)
     order = ["file", "line", "column", "rule", "value", "severity"]
     return issues.sort_values(order, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _cut(text: pd.Series, limit: int) -> pd.Series:
+    """Text longer than `limit` cut there, saying how long it was (reports stay readable)."""
+    length = text.str.len()
+    long = length > limit
+    if not long.any():
+        return text
+    cut = text[long].str.slice(0, limit) + "... (" + length[long].map("{:,}".format) + " characters)"
+    return text.where(~long, cut)
 
 
 def _return_status(work: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
