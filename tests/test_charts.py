@@ -269,12 +269,16 @@ def test_a_text_mark_never_writes_undefined(pub: Publication) -> None:
     assert "3 (median 3.00)" in svg
 
 
-def test_chart_generation_is_fast_once_templates_are_built(pub: Publication) -> None:
-    charts.build_all(pub)  # templates built
+def test_charts_built_again_from_the_cached_templates_are_the_same(pub: Publication) -> None:
+    """Speed is measured by scripts/benchmark.py (ms per chart), never by a timed test: here,
+    the second build (templates cached) gives the same charts and the counter counts them."""
+    first = charts.build_all(pub)
     charts.STATS.reset()
-    n = len(charts.build_all(pub))
-    assert charts.STATS.n_charts == n
-    assert charts.STATS.seconds / n < 0.002  # about 0.1 ms each; the budget is 1 ms
+    second = charts.build_all(pub)
+    assert charts.STATS.n_charts == len(second) == len(first)
+    assert {k: c.spec for k, c in first.charts.items()} == {
+        k: c.spec for k, c in second.charts.items()
+    }
 
 
 # ---------------------------------------------------------------------------------------------
