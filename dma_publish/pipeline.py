@@ -228,6 +228,21 @@ def mkdocs_build(
     build(config)  # strict: any warning raises mkdocs.exceptions.Abort
 
 
+@contextmanager
+def _build_date(when: Any) -> Iterator[None]:
+    """MkDocs dates pages (sitemap, its gzip header) by SOURCE_DATE_EPOCH, else today: give it
+    the release's date for the build, so the site does not depend on the day it is built."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 HAND_WRITTEN = ("overrides", "assets", "about")
 
 
@@ -423,5 +438,6 @@ def _publish_into(
         # Without domain scores there is no domain index or comparability page to link to.
         no_domains = not getattr(pub, "has_domains", True)
         drop = {"drop_pages": {"domains/index.md", "comparability.md"}} if no_domains else {}
-        mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, **drop)
+        with _build_date(opendata.release_datetime(pub.release)):
+            mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, **drop)
     sitedir.swap_in(staging, site_dir)
