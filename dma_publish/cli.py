@@ -194,6 +194,46 @@ def import_nhse(workbook: Path, out_dir: Path, reference_dir: Path, release_file
     click.echo(f"wrote {out_dir} in {time.perf_counter() - start:.1f} s")
 
 
+@cli.command("audit")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT / "data",
+    show_default="data/",
+    help="Inputs, as for build.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=ROOT / "reports" / "disclosure-audit.csv",
+    show_default="reports/disclosure-audit.csv",
+    help="Where the feasible range of every withheld value is written.",
+)
+def audit_command(data_dir: Path, out_path: Path) -> None:
+    """Disclosure audit: which withheld scores could an attacker work back? Exit 4 if any."""
+    from dma_publish.audit import audit
+    from dma_publish.pipeline import assemble
+
+    try:
+        truth = assemble(data_dir, apply_policy=False).scores.domain_scores
+        result = audit(assemble(data_dir), truth)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(InputError.exit_code)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    result.values.to_csv(out_path, index=False, lineterminator="\n")
+    click.echo(result.summary().to_string(index=False))
+    n = len(result.pinned)
+    click.echo(
+        f"{len(result.values)} withheld values in {result.n_components} neighbourhoods, "
+        f"{n} pinned to one level; audit {result.seconds:.1f} s; ranges: {out_path}"
+    )
+    if n:
+        sys.exit(4)
+
+
 @cli.command()
 def clean() -> None:
     """Remove everything the build generates: site/, generated pages, charts/, reports/."""

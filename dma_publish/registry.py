@@ -569,14 +569,14 @@ _FIELD_LIST: list[Field] = [
     _score(
         "q1_score",
         "Lower quartile",
-        "Lower quartile (25th percentile, linear interpolation) of the peer group's scores.",
+        "Lower quartile (25th percentile, linear interpolation: type 7, as R's quantile() and Excel's QUARTILE.INC) of the peer group's scores.",
         required=False,
         suppressed_by="is_suppressed",
     ),
     _score(
         "q3_score",
         "Upper quartile",
-        "Upper quartile (75th percentile, linear interpolation) of the peer group's scores.",
+        "Upper quartile (75th percentile, linear interpolation: type 7, as R's quantile() and Excel's QUARTILE.INC) of the peer group's scores.",
         required=False,
         suppressed_by="is_suppressed",
     ),

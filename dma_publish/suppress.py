@@ -23,6 +23,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from dma_publish.aggregate import peer_group_members
 from dma_publish.pipeline import Publication
 from dma_publish.policy import LEVEL_RANK, PEER_GROUP_LEVEL, Policy
 
@@ -101,7 +102,9 @@ def _primary_benchmark_mask(
     )
     group_rank = bench["peer_group_type"].map(PEER_GROUP_LEVEL).map(LEVEL_RANK).to_numpy()
     too_fine = group_rank < finest_rank
-    too_small = bench["n_orgs"].to_numpy() < min_size
+    # the threshold counts distinct organisations: a trust with two care settings is one
+    sizes = bench["n_distinct_orgs"] if "n_distinct_orgs" in bench else bench["n_orgs"]
+    too_small = sizes.to_numpy() < min_size
     return pd.Series(too_fine | too_small, index=bench.index)
 
 
@@ -232,6 +235,22 @@ def next_level_elements(
     return out.sort_values(RETURN_KEY + ["score_id", "element_id"]).reset_index(drop=True)
 
 
+def distinct_organisations(pub: Publication) -> pd.Series:
+    """How many distinct organisations each benchmark row describes (aligned to its rows)."""
+    from dma_publish.aggregate import BENCHMARK_KEY, ICB_SURVEY_SETTING, measure_values
+
+    units = measure_values(pub.scores)
+    places = pub.reference.organisations[["org_code", "icb_code", "region_code"]]
+    units = units.merge(places, on="org_code", how="left", validate="many_to_one")
+    units["survey"] = np.where(
+        units["care_setting"] == ICB_SURVEY_SETTING, "icb", "secondary_care"
+    )
+    members = peer_group_members(units)
+    counts = members.groupby(BENCHMARK_KEY)["org_code"].nunique()
+    index = pd.MultiIndex.from_frame(pub.benchmarks[BENCHMARK_KEY])
+    return pd.Series(counts.reindex(index).to_numpy(), index=pub.benchmarks.index)
+
+
 def suppress(pub: Publication, policy: Policy) -> Publication:
     """Apply the policy to every table the publishers read; return the publishable view."""
     treatment = _score_treatment(pub, policy)
@@ -251,8 +270,11 @@ def suppress(pub: Publication, policy: Policy) -> Publication:
         element_results=element_results.reset_index(drop=True),
     )
     benchmarks = suppress_benchmarks(
-        pub.benchmarks, treatment, pub.reference.organisations, policy.minimum_group_size
-    )
+        pub.benchmarks.assign(n_distinct_orgs=distinct_organisations(pub)),
+        treatment,
+        pub.reference.organisations,
+        policy.minimum_group_size,
+    ).drop(columns="n_distinct_orgs")
     return dataclasses.replace(
         pub, scores=new_scores, benchmarks=benchmarks, policy=policy, next_level=next_level
     )

@@ -1,0 +1,584 @@
+"""Disclosure audit: can an attacker work a withheld score back from what is published?
+
+A pure stage run after suppression, on the numbers every publisher reads (data files,
+per-organisation files, chart data, page tables and the search index are all made from the
+suppressed Publication, rounded to the registry's decimal places). The attacker:
+
+- knows every published number, at its published precision (pillar, overall and benchmark
+  figures to 2 decimal places, so each stands for an interval of width 0.01);
+- knows which organisations are in which peer group and which scores each return has;
+- treats every withheld domain score as an integer unknown from 1 to 5.
+
+Constraints (all linear in the unknowns, each withheld score encoded as five 0/1 indicators):
+
+- a published pillar score with its `n_scores`: the mean of the pillar's scores;
+- a published overall score with `n_pillars`: the mean of the pillar means;
+- a published like-for-like score and previous score: means over the comparable scores;
+- every published benchmark row (national, region, ICB system, care setting, region and care
+  setting; totals across nested groups follow from the rows themselves): `n_level_1`..`n_level_5`,
+  the mean, the minimum and maximum, and for whole-number measures the median and quartiles
+  (type 7, Excel QUARTILE.INC: order statistics encoded exactly). For pillar and overall rows with
+  withheld members the audit uses the mean, range and level counts (the level is the value
+  rounded half away from zero); their quartiles are not used (a weaker attacker there).
+
+The solver is HiGHS through `scipy.optimize.milp`. The problem splits into independent
+components (unknowns linked by no constraint never share a model), one MILP family per
+component. For each withheld value the audit finds the smallest and largest feasible level:
+starting from one feasible solution, it repeatedly asks for a solution that takes some unknown
+outside the range seen so far; when none exists the ranges are exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from dma_publish.aggregate import peer_group_members
+from dma_publish.score import round_half_away
+
+RETURN_KEY = ["year", "org_code", "care_setting"]
+LEVELS = (1, 2, 3, 4, 5)
+HALF = 0.005  # a figure published to 2 decimal places stands for +/- this
+EPS = 1e-6
+
+
+@dataclass
+class Expr:
+    """A linear expression: constant + sum(coef * value of unknown u)."""
+
+    terms: dict[int, float] = field(default_factory=dict)
+    const: float = 0.0
+
+    def add(self, other: Expr, scale: float = 1.0) -> None:
+        for u, c in other.terms.items():
+            self.terms[u] = self.terms.get(u, 0.0) + c * scale
+        self.const += other.const * scale
+
+
+@dataclass
+class Constraint:
+    """One published fact about the unknowns `units` (in one of four kinds)."""
+
+    kind: str  # "range" | "levels" | "quantile" | "expr_levels"
+    units: frozenset[int]
+    data: tuple
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Per withheld value its feasible range, and the time the solver took."""
+
+    values: pd.DataFrame  # year, org_code, care_setting, score_id, pillar_id, low, high
+    seconds: float
+    n_components: int
+
+    @property
+    def pinned(self) -> pd.DataFrame:
+        """Withheld values an attacker can work back exactly."""
+        return self.values[self.values["low"] == self.values["high"]]
+
+    def summary(self) -> pd.DataFrame:
+        """Counts of withheld values by feasible range, per year and survey."""
+        return summarise(self.values)
+
+
+def summarise(values: pd.DataFrame) -> pd.DataFrame:
+    """Counts of withheld values by (year, survey, lowest, highest feasible level)."""
+    cols = ["year", "survey", "feasible_low", "feasible_high", "n_levels", "n_withheld"]
+    if values.empty:
+        return pd.DataFrame(columns=cols)
+    frame = values.assign(
+        survey=np.where(values["care_setting"] == "icb", "icb", "secondary_care"),
+        feasible_low=values["low"],
+        feasible_high=values["high"],
+    )
+    out = frame.groupby(["year", "survey", "feasible_low", "feasible_high"]).size()
+    out = out.rename("n_withheld").reset_index()
+    out["n_levels"] = out["feasible_high"] - out["feasible_low"] + 1
+    return out[cols].sort_values(cols[:4]).reset_index(drop=True)
+
+
+def _r2(x: float) -> float:
+    return float(round_half_away(float(x), 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# The attacker's knowledge
+
+
+class Knowledge:
+    """Every published number of a suppressed Publication, as constraints on the unknowns."""
+
+    def __init__(self, pub) -> None:
+        scores = pub.scores
+        dom = scores.domain_scores.reset_index(drop=True)
+        withheld = dom["is_suppressed"].fillna(False).to_numpy(bool)
+        self.unknowns = dom.loc[
+            withheld, [*RETURN_KEY, "score_id", "pillar_id"]
+        ].reset_index(drop=True)
+        uid = np.full(len(dom), -1)
+        uid[withheld] = np.arange(int(withheld.sum()))
+        values = dom["score"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        self.constraints: list[Constraint] = []
+        # the value of each domain score: an unknown or a published constant
+        self.domain: dict[tuple, Expr] = {}
+        self.pillar_members: dict[tuple, list[tuple]] = defaultdict(list)
+        keys = list(zip(dom["year"], dom["org_code"], dom["care_setting"], dom["score_id"], strict=True))
+        for i, key in enumerate(keys):
+            self.domain[key] = Expr({int(uid[i]): 1.0}) if uid[i] >= 0 else Expr({}, values[i])
+        for key, pillar in zip(keys, dom["pillar_id"], strict=True):
+            self.pillar_members[(*key[:3], pillar)].append(key)
+        self.pillar: dict[tuple, Expr] = {}
+        for pkey, members in self.pillar_members.items():
+            e = Expr()
+            for m in members:
+                e.add(self.domain[m], 1.0 / len(members))
+            self.pillar[pkey] = e
+        self.published_values: dict[tuple, float] = {}
+        self.overall: dict[tuple, Expr] = {}
+        by_return: dict[tuple, list[tuple]] = defaultdict(list)
+        for pkey in self.pillar:
+            by_return[pkey[:3]].append(pkey)
+        for rkey, pkeys in by_return.items():
+            e = Expr()
+            for p in pkeys:
+                e.add(self.pillar[p], 1.0 / len(pkeys))
+            self.overall[rkey] = e
+        self._scores(pub)
+        self._like_for_like(pub)
+        self._benchmarks(pub)
+
+    # -- facts --------------------------------------------------------------------------------
+
+    def _range(self, expr: Expr, low: float, high: float) -> None:
+        terms = {u: c for u, c in expr.terms.items() if abs(c) > 1e-12}
+        if not terms:
+            return
+        self.constraints.append(
+            Constraint("range", frozenset(terms), (terms, low - expr.const, high - expr.const))
+        )
+
+    def _scores(self, pub) -> None:
+        ps = pub.scores.pillar_scores
+        hidden = _flag(ps, "is_suppressed")
+        for y, o, c, p, s, h in zip(
+            ps["year"], ps["org_code"], ps["care_setting"], ps["pillar_id"], ps["score"], hidden,
+            strict=True,
+        ):
+            if not h and not pd.isna(s):
+                v = _r2(s)
+                self.published_values[("pillar", y, o, c, p)] = v
+                self._range(self.pillar[(y, o, c, p)], v - HALF, v + HALF)
+        ov = pub.scores.overall_scores
+        hidden = _flag(ov, "is_suppressed")
+        for y, o, c, s, h in zip(
+            ov["year"], ov["org_code"], ov["care_setting"], ov["score"], hidden, strict=True
+        ):
+            if not h and not pd.isna(s):
+                v = _r2(s)
+                self.published_values[("overall", y, o, c)] = v
+                self._range(self.overall[(y, o, c)], v - HALF, v + HALF)
+
+    def _like_for_like(self, pub) -> None:
+        ps = pub.scores.pillar_scores
+        if "lfl_score" not in ps:
+            return
+        comp = pub.methodology.comparability
+        comparable = set(
+            zip(*[comp.loc[comp["status"] == "comparable", c] for c in ("year", "domain_id")],
+                strict=True)
+        )
+        dom = pub.scores.domain_scores
+        domain_of = dict(
+            zip(zip(dom["year"], dom["score_id"], strict=True), dom["domain_id"], strict=True)
+        )
+        rows = ps[ps["lfl_score"].notna()]
+        for r in rows.itertuples(index=False):
+            prev = int(r.lfl_previous_year)
+            members = [
+                m for m in self.pillar_members[(r.year, r.org_code, r.care_setting, r.pillar_id)]
+                if (r.year, domain_of[(m[0], m[3])]) in comparable
+                and (prev, r.org_code, r.care_setting, m[3]) in self.domain
+            ]
+            if len(members) != int(r.lfl_n_scores):
+                continue  # a set the attacker cannot name; nothing is assumed
+            now, before = Expr(), Expr()
+            for m in members:
+                now.add(self.domain[m], 1.0 / len(members))
+                before.add(self.domain[(prev, *m[1:])], 1.0 / len(members))
+            for e, v in ((now, r.lfl_score), (before, r.lfl_previous_score)):
+                v = _r2(v)
+                self._range(e, v - HALF, v + HALF)
+
+    def _benchmarks(self, pub) -> None:
+        bench = pub.benchmarks
+        keys = list(self.domain)
+        units = pd.DataFrame(
+            {
+                "year": [k[0] for k in keys],
+                "org_code": [k[1] for k in keys],
+                "care_setting": [k[2] for k in keys],
+                "measure_type": "domain",
+                "measure_id": [k[3] for k in keys],
+            }
+        )
+        pillars = pd.DataFrame(list(self.pillar), columns=[*RETURN_KEY, "measure_id"])
+        overall = pd.DataFrame(list(self.overall), columns=RETURN_KEY)
+        units = pd.concat(
+            [
+                units,
+                pillars.assign(measure_type="pillar"),
+                overall.assign(measure_type="overall", measure_id="overall"),
+            ],
+            ignore_index=True,
+        )
+        places = pub.reference.organisations[["org_code", "icb_code", "region_code"]]
+        units = units.merge(places, on="org_code", how="left")
+        units["survey"] = np.where(units["care_setting"] == "icb", "icb", "secondary_care")
+        units["_orig_setting"] = units["care_setting"]
+        members = peer_group_members(units)
+        published = bench[~_flag(bench, "is_suppressed")]
+        key = ["year", "survey", "peer_group_type", "peer_group_code", "care_setting",
+               "measure_type", "measure_id"]
+        groups = members.groupby(key, sort=False)
+        for row in published.itertuples(index=False):
+            k = tuple(getattr(row, c) for c in key)
+            try:
+                m = groups.get_group(k)
+            except KeyError:
+                continue
+            exprs = [self._member(mt, y, o, c, mid) for mt, y, o, c, mid in zip(
+                m["measure_type"], m["year"], m["org_code"], m["_orig_setting"], m["measure_id"],
+                strict=True)]
+            if all(not e.terms for e in exprs):
+                continue
+            self._row(row, exprs, row.measure_type == "domain")
+
+    def _member(self, measure_type: str, y, o, c, mid) -> Expr:
+        if measure_type == "domain":
+            return self.domain[(y, o, c, mid)]
+        if measure_type == "pillar":
+            return self._published_or(self.pillar[(y, o, c, mid)], ("pillar", y, o, c, mid))
+        return self._published_or(self.overall[(y, o, c)], ("overall", y, o, c))
+
+    def _published_or(self, expr: Expr, key: tuple) -> Expr:
+        known = self.published_values.get(key)
+        return Expr({}, known) if known is not None else expr
+
+    def _row(self, row, exprs: list[Expr], integer: bool) -> None:
+        n = len(exprs)
+        unknown = frozenset(u for e in exprs for u in e.terms)
+        counts = [getattr(row, f"n_level_{k}") for k in LEVELS]
+        has_counts = not any(pd.isna(c) for c in counts)
+        if integer and has_counts:
+            # the level counts give the group's whole multiset of scores: the mean, range and
+            # quartiles of a whole-number measure add nothing to them
+            known = [e.const for e in exprs if not e.terms]
+            need = tuple(
+                int(c) - sum(1 for v in known if v == k) for k, c in zip(LEVELS, counts, strict=True)
+            )
+            self.constraints.append(Constraint("levels", unknown, (tuple(sorted(unknown)), need)))
+            return
+        mean = row.mean
+        if not pd.isna(mean):
+            total = Expr()
+            for e in exprs:
+                total.add(e)
+            v = _r2(mean)
+            self._range(total, n * (v - HALF) - EPS, n * (v + HALF) + EPS)
+        lo, hi = row.min, row.max
+        for e in exprs:
+            if e.terms and not pd.isna(lo):
+                self._range(e, _r2(lo) - HALF - EPS, _r2(hi) + HALF + EPS)
+        if integer:
+            if not pd.isna(lo):
+                self._attained(exprs, int(round(lo)), unknown)
+                self._attained(exprs, int(round(hi)), unknown)
+            for p, col in ((0.25, "q1"), (0.5, "median"), (0.75, "q3")):
+                q = getattr(row, col)
+                if not pd.isna(q):
+                    known = tuple(e.const for e in exprs if not e.terms)
+                    self.constraints.append(
+                        Constraint("quantile", unknown, (tuple(sorted(unknown)), known, p, _r2(q)))
+                    )
+        elif has_counts:
+            parts = [e for e in exprs if e.terms]
+            known = [e.const for e in exprs if not e.terms]
+            need = tuple(
+                int(c) - sum(1 for v in known if int(round_half_away(v, 0)) == k)
+                for k, c in zip(LEVELS, counts, strict=True)
+            )
+            self.constraints.append(Constraint("expr_levels", unknown, (parts, need)))
+
+    def _attained(self, exprs: list[Expr], level: int, unknown: frozenset[int]) -> None:
+        if any(not e.terms and e.const == level for e in exprs):
+            return
+        self.constraints.append(Constraint("levels", unknown, (tuple(sorted(unknown)), None, level)))
+
+
+def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].fillna(False).to_numpy(bool)
+
+
+# ---------------------------------------------------------------------------------------------
+# The model of one component
+
+
+class Model:
+    """A MILP over the unknowns of one component: five indicators per unknown, plus helpers."""
+
+    def __init__(self, units: list[int]) -> None:
+        self.index = {u: i for i, u in enumerate(units)}
+        self.n_vars = 5 * len(units)
+        self.rows: list[tuple[dict[int, float], float, float]] = []
+        for i in range(len(units)):
+            self.rows.append(({5 * i + k: 1.0 for k in range(5)}, 1.0, 1.0))
+
+    def x(self, u: int, level: int) -> int:
+        return 5 * self.index[u] + level - 1
+
+    def new_var(self) -> int:
+        self.n_vars += 1
+        return self.n_vars - 1
+
+    def value_terms(self, terms: dict[int, float]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for u, c in terms.items():
+            for k in LEVELS:
+                out[self.x(u, k)] = out.get(self.x(u, k), 0.0) + c * k
+        return out
+
+    def add(self, c: Constraint) -> None:
+        getattr(self, "_" + c.kind)(*c.data)
+
+    def _range(self, terms: dict[int, float], low: float, high: float) -> None:
+        # scale to whole-number coefficients: the left side is then a whole number, so the
+        # bounds round inwards (a far tighter model for the solver)
+        scale = 1
+        for c in terms.values():
+            scale = math.lcm(scale, Fraction(c).limit_denominator(10_000).denominator)
+        whole = {u: round(c * scale) for u, c in terms.items()}
+        lo = math.ceil(low * scale - 1e-7) if np.isfinite(low) else low
+        hi = math.floor(high * scale + 1e-7) if np.isfinite(high) else high
+        self.rows.append((self.value_terms(whole), lo, hi))
+
+    def _levels(self, units: tuple[int, ...], need: tuple[int, ...] | None, level: int = 0) -> None:
+        if need is None:  # at least one member at `level`
+            self.rows.append(({self.x(u, level): 1.0 for u in units}, 1.0, np.inf))
+            return
+        for k, c in zip(LEVELS, need, strict=True):
+            self.rows.append(({self.x(u, k): 1.0 for u in units}, c, c))
+
+    def _cum(self, units: tuple[int, ...], t: int) -> dict[int, float]:
+        return {self.x(u, k): 1.0 for u in units for k in LEVELS if k <= t}
+
+    def _quantile(self, units: tuple[int, ...], known: tuple[float, ...], p: float, q: float) -> None:
+        n = len(units) + len(known)
+        h = (n - 1) * p
+        j = math.floor(h + 1e-9)
+        f = h - j
+        pairs = [
+            (a, b)
+            for a in LEVELS
+            for b in LEVELS
+            if a <= b and (b == a or (f > 1e-9 and j + 1 < n))
+            and abs(a + f * (b - a) - q) <= HALF + 1e-9
+        ]
+        if not pairs:
+            self.rows.append(({}, 1.0, 1.0))  # infeasible: the data contradict the model
+            return
+        selectors = [self.new_var() for _ in pairs]
+        self.rows.append(({s: 1.0 for s in selectors}, 1.0, 1.0))
+        big = float(n)
+        for s, (a, b) in zip(selectors, pairs, strict=True):
+            for pos, v in ((j, a), (j + 1, b)) if f > 1e-9 else ((j, a),):
+                # the order statistic at `pos` (0-based) is v: #(<= v-1) <= pos and #(<= v) >= pos+1
+                below = sum(1 for w in known if w <= v - 1)
+                upto = sum(1 for w in known if w <= v)
+                row = self._cum(units, v - 1)
+                row[s] = big
+                self.rows.append((row, -np.inf, pos - below + big))
+                row = self._cum(units, v)
+                row[s] = -big
+                self.rows.append((row, pos + 1 - upto - big, np.inf))
+
+    def _expr_levels(self, parts: list[Expr], need: tuple[int, ...]) -> None:
+        ys = [[self.new_var() for _ in LEVELS] for _ in parts]
+        for e, y in zip(parts, ys, strict=True):
+            self.rows.append(({v: 1.0 for v in y}, 1.0, 1.0))
+            base = self.value_terms(e.terms)
+            for k, v in zip(LEVELS, y, strict=True):
+                big = 10.0
+                row = dict(base)
+                row[v] = row.get(v, 0.0) - big
+                self.rows.append((row, k - 0.5 - e.const - big - EPS, np.inf))
+                row = dict(base)
+                row[v] = row.get(v, 0.0) + big
+                self.rows.append((row, -np.inf, k + 0.5 - 1e-4 - e.const + big))
+        for k, c in zip(LEVELS, need, strict=True):
+            self.rows.append(({y[k - 1]: 1.0 for y in ys}, c, c))
+
+    def constraint(self) -> LinearConstraint:
+        r, cidx, vals, lo, hi = [], [], [], [], []
+        for i, (terms, low, high) in enumerate(self.rows):
+            for col, v in terms.items():
+                r.append(i)
+                cidx.append(col)
+                vals.append(v)
+            lo.append(low)
+            hi.append(high)
+        a = coo_matrix((vals, (r, cidx)), shape=(len(self.rows), self.n_vars)).tocsr()
+        return LinearConstraint(a, np.array(lo), np.array(hi))
+
+
+def _solve(model: Model, base: LinearConstraint, objective: np.ndarray | None) -> np.ndarray | None:
+    n = model.n_vars
+    constraints = [base]
+    c = np.zeros(n)
+    if objective is not None:
+        c = -objective  # maximise
+        constraints.append(LinearConstraint(objective.reshape(1, -1), 1.0, np.inf))
+    res = milp(
+        c,
+        constraints=constraints,
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+        options={"mip_rel_gap": 0.5, "presolve": True},
+    )
+    if res.status == 2:  # infeasible
+        return None
+    if res.x is None:
+        raise RuntimeError(f"disclosure audit: solver failed ({res.message})")
+    return np.round(res.x).astype(int)
+
+
+def _ranges(
+    units: list[int], constraints: list[Constraint], truth: np.ndarray
+) -> dict[int, tuple[int, int]]:
+    """Feasible ranges of `units` (the rest fixed at `truth`), from witnessed solutions."""
+    model = Model(units)
+    for c in constraints:
+        model.add(c)
+    base = model.constraint()
+    low = {u: int(truth[u]) for u in units}  # the true values are one feasible solution
+    high = dict(low)
+    while True:
+        obj = np.zeros(model.n_vars)
+        for u in units:
+            for k in LEVELS:
+                if k < low[u] or k > high[u]:
+                    obj[model.x(u, k)] = 1.0
+        x = _solve(model, base, obj)
+        if x is None:
+            break
+        for u in units:
+            v = 1 + int(np.argmax(x[model.x(u, 1) : model.x(u, 1) + 5]))
+            low[u], high[u] = min(low[u], v), max(high[u], v)
+    return {u: (low[u], high[u]) for u in units}
+
+
+def restrict(c: Constraint, free: set[int], truth: np.ndarray) -> Constraint | None:
+    """The constraint with every unknown outside `free` fixed at its true value."""
+    fixed = c.units - free
+    if not fixed:
+        return c
+    units = frozenset(c.units & free)
+    if not units:
+        return None
+    if c.kind == "range":
+        terms, low, high = c.data
+        shift = sum(terms[u] * truth[u] for u in fixed)
+        keep = {u: v for u, v in terms.items() if u in free}
+        return Constraint("range", units, (keep, low - shift, high - shift))
+    if c.kind == "levels":
+        members, need, *level = c.data
+        inside = tuple(u for u in members if u in free)
+        if need is None:
+            if any(truth[u] == level[0] for u in fixed):
+                return None
+            return Constraint("levels", units, (inside, None, level[0]))
+        need = tuple(n - sum(1 for u in fixed if truth[u] == k) for k, n in zip(LEVELS, need, strict=True))
+        return Constraint("levels", units, (inside, need))
+    if c.kind == "quantile":
+        members, known, p, q = c.data
+        inside = tuple(u for u in members if u in free)
+        known = known + tuple(float(truth[u]) for u in fixed)
+        return Constraint("quantile", units, (inside, known, p, q))
+    parts, need = c.data  # expr_levels
+    need = list(need)
+    kept = []
+    for e in parts:
+        if not set(e.terms) & free:
+            value = e.const + sum(v * truth[u] for u, v in e.terms.items())
+            need[int(round_half_away(value, 0)) - 1] -= 1
+            continue
+        r = Expr({u: v for u, v in e.terms.items() if u in free}, e.const)
+        r.const += sum(v * truth[u] for u, v in e.terms.items() if u not in free)
+        kept.append(r)
+    return Constraint("expr_levels", units, (kept, tuple(need)))
+
+
+def neighbourhoods(know: Knowledge, constraints: list[Constraint]) -> list[list[int]]:
+    """For each return with withheld values, the unknowns of every return that shares all the
+    published groups it is in (the returns an attacker cannot tell apart by any total)."""
+    ret = [tuple(r) for r in know.unknowns[RETURN_KEY].itertuples(index=False)]
+    by_return: dict[tuple, list[int]] = defaultdict(list)
+    for u, r in enumerate(ret):
+        by_return[r].append(u)
+    shared: dict[tuple, frozenset | None] = dict.fromkeys(by_return)
+    for c in constraints:
+        returns = frozenset(ret[u] for u in c.units)
+        if len(returns) < 2:
+            continue
+        for r in returns:
+            have = shared[r]
+            shared[r] = returns if have is None else have & returns
+    cells = {shared[r] or frozenset([r]) for r in by_return}
+    return [sorted(u for r in cell for u in by_return[r]) for cell in sorted(cells, key=sorted)]
+
+
+def audit(pub, truth_scores: pd.DataFrame) -> AuditResult:
+    """The feasible range of every withheld value of a suppressed Publication.
+
+    `truth_scores` are the unsuppressed domain scores (one feasible solution). Each range is
+    witnessed: every level in it is the value's level in some solution satisfying every
+    published figure, found with the rest of the publication fixed outside the value's
+    neighbourhood. A value counts as safe only when two such solutions differ on it; the range
+    may understate what an attacker cannot rule out, never overstate it.
+    """
+    import time
+
+    start = time.perf_counter()
+    know = Knowledge(pub)
+    key = [*RETURN_KEY, "score_id"]
+    true = know.unknowns[key].merge(truth_scores[[*key, "score"]], on=key, how="left")
+    truth = true["score"].astype(int).to_numpy()
+    low, high = truth.copy(), truth.copy()
+    touching: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(know.constraints):
+        for u in c.units:
+            touching[u].append(i)
+    cells = neighbourhoods(know, know.constraints)
+    for cell in cells:
+        free = set(cell)
+        idx = sorted({i for u in cell for i in touching[u]})
+        if not idx:
+            low[cell], high[cell] = 1, 5
+            continue
+        cons = [r for r in (restrict(know.constraints[i], free, truth) for i in idx) if r]
+        for u, (a, b) in _ranges(cell, cons, truth).items():
+            low[u], high[u] = min(low[u], a), max(high[u], b)
+    for u in range(len(truth)):
+        if not touching[u]:
+            low[u], high[u] = 1, 5
+    values = know.unknowns.assign(low=low, high=high)
+    return AuditResult(values, time.perf_counter() - start, len(cells))
