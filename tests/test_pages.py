@@ -430,8 +430,8 @@ def test_methodology_and_data_quality_pages_explain_the_publication_policy():
     for name in sorted(set(withheld["domain_name"])):
         assert name in methodology
         assert name.lower() in quality.lower()
-    assert f"at least **{policy.minimum_group_size}** organisations" in methodology
-    assert f"fewer than {policy.minimum_group_size} organisations" in quality
+    assert f"at least **{policy.minimum_group_size}** distinct organisations" in methodology
+    assert f"fewer than {policy.minimum_group_size} distinct organisations" in quality
 
 
 def test_organisation_pages_embed_all_three_charts_with_their_tables(pub, downloads):
