@@ -503,3 +503,10 @@ def test_compare_data_holds_every_return_with_the_published_numbers(pub):
             overall = site.overall(code, setting, int(year))
             assert scores.get("overall") == (fmt_score(overall["score"]) if overall else None)
         assert r["href"].endswith(".html") and not r["href"].startswith("/")
+
+
+def test_organisation_and_area_pages_have_a_cite_box_with_the_release_date(pages, pub):
+    date = pub.release.release_date.isoformat()
+    for path, text in pages.items():
+        if path.split("/")[0] in ("trusts", "icbs", "regions") and not path.endswith("index.md"):
+            assert "**Cite this page.**" in text and f"released {date}" in text, path

@@ -96,6 +96,12 @@ def sortable(block: str, compact: bool = False) -> Md:
     return Md(f'<div markdown="1" class="{classes}">\n\n{block}\n\n</div>')
 
 
+def filterable(block: str) -> Md:
+    """Wrap a Markdown table so the page script puts a filter box above it (rows whose text
+    contains what is typed stay shown); without the script every row shows."""
+    return Md(f'<div markdown="1" class="dma-filterable">\n\n{block}\n\n</div>')
+
+
 def level_cell(value: Any, withheld: bool = False) -> Md:
     """A score shaded by the level it rounds to (a heat-map cell); the number is always written,
     so the shade only repeats what the text says."""

@@ -8,6 +8,7 @@ from typing import Any
 from dma_publish import opendata
 from dma_publish.pages.markdown import (
     Md,
+    filterable,
     fmt_bytes,
     json_for_script,
     md_link,
@@ -104,13 +105,24 @@ def downloads_page(site: Site, files: Sequence[Any]) -> str:
     files = sorted(files, key=lambda f: f.path)
     main = [f for f in files if not _is_slice(f)]
     slices = [f for f in files if _is_slice(f)]
+    archive = next((f for f in main if f.path.endswith(".zip")), None)
     headers = ["File", "Format", "Size", "Title", "What it holds"]
+    slice_rows = [row[:1] + row[2:4] for row in _file_rows(site, slices, DOWNLOADS)]
     return render(
         "downloads.md.j2",
         DOWNLOADS,
         site=site,
-        main=md_table(headers, _file_rows(site, main, DOWNLOADS)) if main else None,
-        slices=search_excluded(md_table(headers, _file_rows(site, slices, DOWNLOADS)))
+        archive=archive,
+        archive_link=md_link(archive.path, rel(f"downloads/{archive.path}", DOWNLOADS))
+        if archive
+        else None,
+        archive_size=fmt_bytes(archive.bytes) if archive else "",
+        main=md_table(headers, _file_rows(site, [f for f in main if f is not archive], DOWNLOADS))
+        if main
+        else None,
+        slices=search_excluded(
+            filterable(md_table(["File", "Size", "Organisation"], slice_rows))
+        )
         if slices
         else None,
         n_slices=len(slices),

@@ -1,4 +1,4 @@
-/* Sortable tables: every table inside a .dma-sortable block gets a button in each column header
+/* Sortable and filterable tables. Sortable: every table inside a .dma-sortable block gets a button in each column header
    that sorts the rows by that column (again: the other way). Numbers sort as numbers, words
    A to Z; the GSS symbols [c] and [x] and blanks always sort last. The table is in name order
    without this script; the sort is announced through aria-sort on the header. No request. */
@@ -77,10 +77,51 @@
     });
   }
 
+  // Filterable tables: a labelled box above the table; rows without the typed text are hidden.
+  var filters = 0;
+  function addFilter(table) {
+    if (!table.tBodies.length || table.getAttribute("data-dma-filter")) {
+      return;
+    }
+    table.setAttribute("data-dma-filter", "");
+    filters += 1;
+    var id = "dma-filter-" + filters;
+    var box = document.createElement("p");
+    box.className = "dma-filter";
+    var label = document.createElement("label");
+    label.setAttribute("for", id);
+    label.textContent = "Show only files whose name or organisation contains ";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = id;
+    input.autocomplete = "off";
+    var count = document.createElement("span");
+    count.setAttribute("role", "status");
+    box.appendChild(label);
+    box.appendChild(input);
+    box.appendChild(count);
+    var holder = table.closest(".md-typeset__scrollwrap") || table;
+    holder.parentNode.insertBefore(box, holder);
+    input.addEventListener("input", function () {
+      var wanted = input.value.trim().toLowerCase();
+      var shown = 0;
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var match = !wanted || row.textContent.toLowerCase().indexOf(wanted) !== -1;
+        row.hidden = !match;
+        shown += match ? 1 : 0;
+      });
+      count.textContent = wanted ? " " + shown + " shown" : "";
+    });
+  }
+
   function enhanceAll() {
     var tables = document.querySelectorAll(".dma-sortable table");
     for (var i = 0; i < tables.length; i++) {
       enhance(tables[i]);
+    }
+    var filtered = document.querySelectorAll(".dma-filterable table");
+    for (var j = 0; j < filtered.length; j++) {
+      addFilter(filtered[j]);
     }
   }
 
