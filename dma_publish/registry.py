@@ -425,7 +425,7 @@ _FIELD_LIST: list[Field] = [
     ),
     _count(
         "n_scores",
-        "Domain scores in pillar",
+        "Number of domain scores in pillar",
         "Number of domain scores the pillar score is the mean of.",
         unit="scores",
         minimum=1,

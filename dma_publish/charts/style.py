@@ -341,6 +341,7 @@ def row_template(kind: str, series: tuple[Series, ...], x_title: str) -> dict[st
     config = dict(_BASE_CONFIG)
     if len(series) > 1:
         config["legend"] = _LEGEND_CONFIG
+    layers = [*_text_layers(kind), *_spread_layers(kind), _points_layer(kind, series, x_title)]
     return {
         "autosize": {"type": "fit-x", "contains": "padding"},
         "width": "container",
@@ -349,12 +350,35 @@ def row_template(kind: str, series: tuple[Series, ...], x_title: str) -> dict[st
         "height": {"step": ROW_STEP},
         "data": {"name": "rows"},
         "encoding": {"y": {**_Y, "bandPosition": _MARKS_BAND}},
-        "layer": [
-            *_text_layers(kind),
-            *_spread_layers(kind),
-            _points_layer(kind, series, x_title),
-        ],
+        "layer": _with_top_axis(layers) if kind == "domains" else layers,
     }
+
+
+def _with_top_axis(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The layers of a long chart (an organisation's every domain, about 50 rows) with the x
+    axis repeated at the top, so the levels can be read at either end. A second axis orient
+    cannot be merged with the first, so Vega-Lite draws each layer's axis: every other layer's
+    is turned off, and the top axis comes from one invisible, empty point."""
+    out = []
+    for layer in layers:
+        x = layer.get("encoding", {}).get("x")
+        if x is not None and "axis" not in x:
+            layer = {**layer, "encoding": {**layer["encoding"], "x": {**x, "axis": None}}}
+        out.append(layer)
+    points_x = layers[-1]["encoding"]["x"]
+    top = {
+        "data": {"values": [{"v": SCORE_DOMAIN[0]}]},
+        "mark": {"type": "point", "opacity": 0, "size": 0},
+        "encoding": {
+            "x": {
+                **points_x,
+                "title": None,
+                "axis": {**points_x["axis"], "orient": "top", "grid": False},
+            },
+            "y": {"value": 0},
+        },
+    }
+    return [*out, top]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,6 +62,13 @@ def html_attr(value: Any) -> str:
     return html.escape(text, quote=True)
 
 
+def md_identifier(value: Any) -> Md:
+    """Text with identifiers such as `lfl_previous_score` that may wrap after an underscore
+    (<wbr>), so a narrow table column need not be as wide as the longest name; copied, it reads
+    as written."""
+    return Md(md_text(value).replace("_", "_<wbr>"))
+
+
 def md_link(text: Any, target: str) -> Md:
     """A Markdown link with escaped text to a relative target (a .md page or a file)."""
     return Md(f"[{md_text(text)}]({target})")
@@ -110,6 +117,39 @@ def level_cell(value: Any, withheld: bool = False) -> Md:
         return Md(text)
     level = min(5, max(1, int(_round_rule(float(value), 0))))
     return Md(f'<span class="dma-heat dma-heat--{level}">{text}</span>')
+
+
+def tabbed(group: str, label: str, panels: Sequence[tuple[str, str, str]]) -> Md:
+    """Panels shown one at a time, chosen by a row of tabs: radio buttons and their labels,
+    so the choice works without JavaScript and by keyboard (Tab to the group, arrow keys to
+    change). `group` names the set (unique on the page), `label` the choice ("Care setting");
+    each panel is (key, tab text, Markdown). One panel needs no tabs: it is returned as it is.
+    Hidden panels keep their width (dma.css), so a chart in one is drawn at its true size."""
+    if len(panels) <= 1:
+        return Md(panels[0][2] if panels else "")
+    name = f"dma-tabs-{group}"
+    bar = [f'<div class="dma-tabs__bar" role="radiogroup" aria-label="{html_attr(label)}">']
+    for i, (key, text, _) in enumerate(panels):
+        tab_id = f"{name}-{key}"
+        checked = " checked" if i == 0 else ""
+        bar.append(
+            f'<input class="dma-tabs__input" type="radio" name="{name}" id="{tab_id}"'
+            f' aria-controls="{tab_id}-panel"{checked}>'
+            f'<label class="dma-tabs__label" for="{tab_id}">{html_attr(text)}</label>'
+        )
+    bar.append("</div>")
+    parts = ['<div class="dma-tabs" markdown="1">', "", "".join(bar), ""]
+    for key, _, body in panels:
+        parts += [
+            f'<div class="dma-tabs__panel" id="{name}-{key}-panel" markdown="1">',
+            "",
+            body.strip("\n"),
+            "",
+            "</div>",
+            "",
+        ]
+    parts.append("</div>")
+    return Md("\n".join(parts))
 
 
 def search_excluded(block: str) -> Md:

@@ -79,7 +79,7 @@ def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
                 "",
             ]
         )
-    headers = ["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)", "Domains scored"]
+    headers = ["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)", "Number of domain scores"]
     return md_table(headers, rows)
 
 
@@ -180,36 +180,59 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def withheld_note(site: Site, org: Org, setting: str, year: int) -> Md | None:
-    """Which of this return's domain scores the publication policy withheld, and why."""
+def _withheld_split(
+    site: Site, org: Org, setting: str, year: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A return's withheld domain scores: those the policy names, and those withheld with them
+    so that they cannot be worked out from the pillar score."""
     withheld = _domain_order(site, site.withheld_rows(org.code, setting, year), year)
-    if not withheld:
-        return None
     policy = site.domain_policy(year)
-    primary = [r for r in withheld if r["domain_id"] in policy]
-    others = [r for r in withheld if r["domain_id"] not in policy]
+    return (
+        [r for r in withheld if r["domain_id"] in policy],
+        [r for r in withheld if r["domain_id"] not in policy],
+    )
+
+
+def withheld_note(site: Site, org: Org, returns: list[tuple[str, int]]) -> Md | None:
+    """Which domains the publication policy withholds on this page, and why: said once for the
+    page, over every care setting's latest return (`returns`: setting and year)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for setting, year in returns:
+        policy = site.domain_policy(year)
+        for r in _withheld_split(site, org, setting, year)[0]:
+            treatment = policy[r["domain_id"]]
+            names = groups.setdefault((treatment["finest_level"], treatment["reason"]), [])
+            if (name := site.score_name(year, r["score_id"])) not in names:
+                names.append(name)
+    if not groups and not any(_withheld_split(site, org, s, y)[1] for s, y in returns):
+        return None
     parts = [
         f"{md_text(WITHHELD)} means withheld under the publication policy "
         f"({md_link('how and why', rel(POLICY_PAGE, org.path))})."
     ]
-    groups: dict[tuple[str, str], list[str]] = {}
-    for r in primary:
-        treatment = policy[r["domain_id"]]
-        key = (treatment["finest_level"], treatment["reason"])
-        groups.setdefault(key, []).append(site.score_name(year, r["score_id"]))
     for (level, reason), names in groups.items():
         parts.append(
-            f"{_and(names)} {'is' if len(names) == 1 else 'are'} published only as "
-            f"{AGGREGATE_WORDS.get(level, 'aggregates')}. {reason}"
+            md_text(
+                f"{_and(names)} {'is' if len(names) == 1 else 'are'} published only as "
+                f"{AGGREGATE_WORDS.get(level, 'aggregates')}. {reason}"
+            )
         )
-    if others:
-        pillars = sorted({site.pillars.get(r["pillar_id"], r["pillar_id"]) for r in others})
-        parts.append(
-            f"So that {'it' if len(primary) == 1 else 'they'} cannot be worked out from the "
-            f"{_and(pillars)} pillar score, this organisation's other {_and(pillars)} domain "
-            f"scores are withheld too: {_and([site.score_name(year, r['score_id']) for r in others])}."
-        )
-    return Md(" ".join(md_text(p) if i else p for i, p in enumerate(parts)))
+    return Md(" ".join(parts))
+
+
+def withheld_others(site: Site, org: Org, setting: str, year: int) -> Md | None:
+    """The domain scores of one return withheld with the policy's own, so that those cannot be
+    worked out from the pillar score; None when there are none."""
+    others = _withheld_split(site, org, setting, year)[1]
+    if not others:
+        return None
+    pillars = sorted({site.pillars.get(r["pillar_id"], r["pillar_id"]) for r in others})
+    names = _and([site.score_name(year, r["score_id"]) for r in others])
+    return md_text(
+        f"So that the withheld scores cannot be worked out from the {_and(pillars)} pillar "
+        f"score, this organisation's other {_and(pillars)} domain scores in this care setting "
+        f"are withheld too: {names}."
+    )
 
 
 def _missing_years(site: Site, org: Org, setting: str) -> list[tuple[int, str]]:
@@ -276,7 +299,8 @@ def setting_section(
             )
         ),
         lfl_chart=Md(links.chart(page, "org", org.code, setting, year, embed=("org_lfl",))),
-        withheld=withheld_note(site, org, setting, year),
+        withheld_others=withheld_others(site, org, setting, year),
+        has_withheld=bool(site.withheld_rows(org.code, setting, year)),
     )
     return section
 
@@ -351,7 +375,9 @@ def organisation_page(site: Site, org: Org, links: PageLinks) -> str:
     """The page of one trust or ICB."""
     page = org.path
     sections = [setting_section(site, org, s, page, links) for s in org.care_settings]
+    latest = [(s["setting"], s["year"]) for s in sections if s.get("year") is not None]
     context: dict[str, Any] = {
+        "withheld": withheld_note(site, org, latest) if site.pub.has_domains else None,
         "site": site,
         "org": org,
         "icb": site.orgs.get(org.icb_code),

@@ -11,6 +11,7 @@ from dma_publish.pages.markdown import (
     filterable,
     fmt_bytes,
     json_for_script,
+    md_identifier,
     md_link,
     md_table,
     search_excluded,
@@ -199,13 +200,13 @@ def dictionary_page(site: Site) -> str:
         part = frame[frame["table"] == name].sort_values("position")
         rows = [
             [
-                r["column"],
+                md_identifier(r["column"]),
                 r["label"],
                 r["type"],
                 r["unit"],
                 r["decimal_places"],
-                r["allowed_values"].replace(";", ", "),
-                r["description"],
+                md_identifier(r["allowed_values"].replace(";", ", ")),
+                md_identifier(r["description"]),
             ]
             for r in part.to_dict("records")
         ]

@@ -7,7 +7,15 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dma_publish.pages.markdown import MISSING, WITHHELD, Md, front_matter, md_link, md_text
+from dma_publish.pages.markdown import (
+    MISSING,
+    WITHHELD,
+    Md,
+    front_matter,
+    md_link,
+    md_text,
+    tabbed,
+)
 from dma_publish.pages.site import rel
 
 POLICY_PAGE = "about/methodology.md#publication-policy"
@@ -51,7 +59,7 @@ def render(template: str, path: str, **context: Any) -> str:
     text = (
         environment()
         .get_template(template)
-        .render(path=path, link=link, href=href, front=front_matter, **context)
+        .render(path=path, link=link, href=href, front=front_matter, tabs=tabbed, **context)
     )
     return explain_symbols(text.rstrip("\n") + "\n", path)
 
