@@ -95,3 +95,22 @@ def test_the_official_package_is_frictionless_valid_and_carries_provenance(site)
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_nothing_is_withheld_so_no_page_explains_withheld_values(site):
+    """The official results withhold nothing: no organisation or area page shows [c] or says
+    what it means (a chart's label expression naming the symbol does not count)."""
+    out, _ = site
+    for folder in ("trusts", "icbs", "regions"):
+        for page in (out / folder).glob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            assert "means withheld under the" not in text, page
+            visible = re.sub(r"<script.*?</script>", "", text, flags=re.S)
+            assert "[c]" not in visible, page
+
+
+def test_peer_figures_say_how_they_are_worked_out(site):
+    out, _ = site
+    rnz = (out / "trusts" / "RNZ.html").read_text(encoding="utf-8")
+    assert "worked out here from the published scores" in rnz
+    assert "worked out from the unrounded scores" in rnz

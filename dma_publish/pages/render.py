@@ -69,10 +69,20 @@ _SHOWS_WITHHELD = (md_text(WITHHELD), WITHHELD)
 _EXPLAINED = "means withheld under the"
 
 
+def _shows_withheld(text: str) -> bool:
+    """Whether the page shows [c] to a reader: as Markdown text, or as a value in chart HTML.
+
+    A chart spec's label expression names the symbol as a quoted string literal (`'[c]'`, shown
+    only where a value is withheld); that alone does not put [c] on the page.
+    """
+    escaped, plain = _SHOWS_WITHHELD
+    return escaped in text or plain in text.replace(f"'{plain}'", "")
+
+
 def explain_symbols(text: str, path: str) -> str:
     """A page that shows [c] says what it means: if no sentence on it explains it, one is put
     after the page's opening paragraph (wherever the symbol appears further down)."""
-    if _EXPLAINED in text or not any(s in text for s in _SHOWS_WITHHELD):
+    if _EXPLAINED in text or not _shows_withheld(text):
         return text
     note = (
         f"{md_text(WITHHELD)} {_EXPLAINED} "
