@@ -114,3 +114,8 @@ def test_peer_figures_say_how_they_are_worked_out(site):
     rnz = (out / "trusts" / "RNZ.html").read_text(encoding="utf-8")
     assert "worked out here from the published scores" in rnz
     assert "worked out from the unrounded scores" in rnz
+    # Published pillar scores are shown to the 1 decimal place NHS England gives them, everywhere.
+    region = (out / "regions" / "Y58.html").read_text(encoding="utf-8")
+    assert re.search(r'dma-heat--\d">\d\.\d<', region)
+    compare = (out / "compare.html").read_text(encoding="utf-8")
+    assert re.search(r'"well_led": ?"\d\.\d"', compare)

@@ -229,7 +229,10 @@ def heat_map(site: Site, orgs: list[Org], year: int, page: str) -> Md | None:
                         f"{md_link(org.name, rel(org.path, page))}<br>"
                         f'<span class="dma-setting">{md_text(site.setting_name(setting))}</span>'
                     ),
-                    *[level_cell(scores[p]) if p in scores else MISSING for p in site.pillars],
+                    *[
+                        level_cell(scores[p], digits=site.pillar_digits) if p in scores else MISSING
+                        for p in site.pillars
+                    ],
                     level_cell(overall["score"]) if overall else MISSING,
                 ]
             )

@@ -24,7 +24,9 @@ def compare_data(site: Site) -> dict[str, Any]:
         for setting in org.care_settings:
             years: dict[str, dict[str, str]] = {}
             for r in site.pillar_rows(org.code, setting):
-                years.setdefault(str(int(r["year"])), {})[r["pillar_id"]] = fmt_score(r["score"])
+                years.setdefault(str(int(r["year"])), {})[r["pillar_id"]] = fmt_score(
+                    r["score"], site.pillar_digits
+                )
             for year in site.years:
                 overall = site.overall(org.code, setting, year)
                 if overall is not None:

@@ -109,10 +109,10 @@ def filterable(block: str) -> Md:
     return Md(f'<div markdown="1" class="dma-filterable">\n\n{block}\n\n</div>')
 
 
-def level_cell(value: Any, withheld: bool = False) -> Md:
+def level_cell(value: Any, withheld: bool = False, digits: int = 2) -> Md:
     """A score shaded by the level it rounds to (a heat-map cell); the number is always written,
     so the shade only repeats what the text says."""
-    text = fmt_score(value, withheld=withheld)
+    text = fmt_score(value, digits, withheld=withheld)
     if withheld or is_missing(value):
         return Md(text)
     level = min(5, max(1, int(_round_rule(float(value), 0))))

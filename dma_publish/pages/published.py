@@ -31,7 +31,7 @@ def pillar_table(site: Any, code: str, setting: str, year: int) -> Md:
         if pillar_id in mine:
             peer = site.peers(year, setting, "pillar", pillar_id)
             rows.append(
-                [name, fmt_score(mine[pillar_id]["score"], 1), stat_cell(peer, "median"), iqr_cell(peer)]
+                [name, fmt_score(mine[pillar_id]["score"], site.pillar_digits), stat_cell(peer, "median"), iqr_cell(peer)]
             )
     return md_table(["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)"], rows, "lrrr")
 

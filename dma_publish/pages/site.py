@@ -108,6 +108,9 @@ class Site:
         # Published scores' overall score is over comparable domains only (NHS England's).
         has_domains = getattr(pub, "has_domains", True)
         self.overall_name = "Overall" if has_domains else "Overall (comparable domains)"
+        # Pillar scores to the places they are known to: computed ones to 2, published ones as
+        # published (NHS England's to 1).
+        self.pillar_digits = 2 if has_domains else 1
         self.bench = self._index_benchmarks(pub.benchmarks)
 
     # --- organisations and areas ----------------------------------------------------------
