@@ -226,6 +226,17 @@ def mkdocs_build(
         **overrides,
     )
     build(config)  # strict: any warning raises mkdocs.exceptions.Abort
+    offline_search_index(site_dir)
+
+
+def offline_search_index(site_dir: Path) -> None:
+    """Write search/search_index.js beside the theme's search_index.json: a page opened from
+    file:// cannot fetch the JSON, and the theme then loads this script and reads `__index`
+    (what the theme's own offline plugin writes, without the script it adds from another host)."""
+    index = site_dir / "search" / "search_index.json"
+    if index.is_file():
+        data = index.read_text(encoding="utf-8")
+        (index.parent / "search_index.js").write_text(f"var __index = {data}", encoding="utf-8")
 
 
 @contextmanager

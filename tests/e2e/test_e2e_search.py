@@ -1,10 +1,17 @@
 """Issue 7: the home page loads, and the search finds organisations by name or code and domains by
-name, leading to their pages."""
+name, leading to their pages. Issue 14: one typo is forgiven, and search works from file://."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pytest
 from e2e_helpers import NHS_BLUE, assert_clean, open_page, search
+
+from dma_publish.browser import RequestLog
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_home_page_loads(page, log, server):
@@ -36,3 +43,48 @@ def test_search_leads_to_the_page(page, log, server, samples, how):
     page.wait_for_load_state("load")
     assert heading in page.locator("h1").first.inner_text()
     assert_clean(log, f"search {query!r}")
+
+
+def _one_typo(word: str) -> str:
+    """The word with its middle letter left out (one edit)."""
+    middle = len(word) // 2
+    return word[:middle] + word[middle + 1 :]
+
+
+def test_search_forgives_one_typo_in_a_name(page, log, server, samples):
+    typo = _one_typo(samples.trust_word.lower())
+    assert typo not in samples.trust.name.lower()
+    open_page(page, server.url + "index.html", log)
+    hrefs = search(page, typo, expect=samples.trust.path)
+    assert any(samples.trust.path in href for href in hrefs), f"searching {typo!r}: {hrefs}"
+    # Served over HTTP, the file:// shim is not loaded.
+    assert not [url for url in log.requests if "iframe-worker" in url]
+    assert_clean(log, f"search {typo!r}")
+
+
+def test_search_works_in_a_copy_opened_from_the_file_system(page, site_dir, samples):
+    """A copied folder opened as files: the same search box finds an organisation by code and by
+    name (with a typo too), and its result opens the page; nothing is requested from elsewhere."""
+    log = RequestLog(allowed_origins=())
+    log.attach(page)
+    open_page(page, (site_dir / "index.html").as_uri(), log)
+    assert page.evaluate("() => location.protocol") == "file:"
+    target = (site_dir / samples.trust.path).as_uri()
+    for query in (samples.trust.code, _one_typo(samples.trust_word.lower())):
+        hrefs = search(page, query, expect=samples.trust.path)
+        assert any(h.startswith(target) for h in hrefs), f"file:// searching {query!r}: {hrefs}"
+    page.locator(f'.md-search-result__item a[href*="{samples.trust.path}"]').first.click()
+    page.wait_for_url(f"**/{samples.trust.path}*")
+    page.wait_for_load_state("load")
+    assert samples.trust.name in page.locator("h1").first.inner_text()
+    assert_clean(log, "file:// search")
+
+
+def test_the_vendored_iframe_worker_shim_is_the_published_file():
+    """site_src/assets/vendor/iframe-worker/shim.js is npm's iframe-worker 1.0.4 shim/index.js,
+    unchanged, with its licence beside it."""
+    vendor = ROOT / "site_src" / "assets" / "vendor" / "iframe-worker"
+    digest = hashlib.sha256((vendor / "shim.js").read_bytes()).hexdigest()
+    assert digest == "e8e412dbcfea9b7e31b5ffa288d7b6035915e714c542f4176a0cdbe262fc9609"
+    assert digest in (vendor / "README.txt").read_text(encoding="utf-8")
+    assert "Permission is hereby granted" in (vendor / "LICENSE").read_text(encoding="utf-8")
