@@ -1182,7 +1182,7 @@ def _score_parts(score_id: str, c: Content, survey: str, score: str | None) -> t
     op, phrase = ("at_most", "No more than") if c.lower_is_better else ("at_least", "At least")
     for level, threshold in zip((2, 3, 4, 5), c.thresholds, strict=True):
         elements.append(
-            _element(coverage, level, op, threshold, f"{phrase} {threshold}% of {c.coverage}", score)
+            _element(coverage, level, op, threshold, _coverage_text(phrase, threshold, c.coverage), score)
         )
     questions = [plan, measures, coverage, cadence, assurance]
     if c.count:
@@ -1195,6 +1195,13 @@ def _score_parts(score_id: str, c: Content, survey: str, score: str | None) -> t
             elements.append(_element(count, level, op, value, text, score))
     elements.sort(key=lambda e: (e["level"], e["id"]))
     return questions, elements
+
+
+def _coverage_text(phrase: str, threshold: float, coverage: str) -> str:
+    """'At least 80% of sites ...'; at 100% plainly 'All of the sites ...'."""
+    if phrase == "At least" and threshold == 100:
+        return f"All of the {coverage}"
+    return f"{phrase} {threshold}% of {coverage}"
 
 
 def _domain(spec: Spec, year: int) -> dict:
