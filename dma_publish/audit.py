@@ -34,6 +34,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,7 @@ class AuditResult:
     values: pd.DataFrame  # year, org_code, care_setting, score_id, pillar_id, low, high
     seconds: float
     n_components: int
+    exact: bool = False  # ranges proven whole, or witnessed up to a second level
 
     @property
     def pinned(self) -> pd.DataFrame:
@@ -218,48 +220,52 @@ class Knowledge:
                 self._range(e, v - HALF, v + HALF)
 
     def _benchmarks(self, pub) -> None:
-        bench = pub.benchmarks
-        keys = list(self.domain)
-        units = pd.DataFrame(
-            {
-                "year": [k[0] for k in keys],
-                "org_code": [k[1] for k in keys],
-                "care_setting": [k[2] for k in keys],
-                "measure_type": "domain",
-                "measure_id": [k[3] for k in keys],
-            }
+        """Every published benchmark row whose group has a withheld member, as constraints.
+
+        Vectorised: one table of every measure's units with whether its value is unknown, its
+        peer groups, then only the published groups with an unknown member are visited."""
+        domain_keys = list(self.domain)
+        pillar_keys = list(self.pillar)
+        overall_keys = list(self.overall)
+        exprs: list[Expr] = (
+            [self.domain[k] for k in domain_keys]
+            + [self._published_or(self.pillar[k], ("pillar", *k)) for k in pillar_keys]
+            + [self._published_or(self.overall[k], ("overall", *k)) for k in overall_keys]
         )
-        pillars = pd.DataFrame(list(self.pillar), columns=[*RETURN_KEY, "measure_id"])
-        overall = pd.DataFrame(list(self.overall), columns=RETURN_KEY)
         units = pd.concat(
             [
-                units,
-                pillars.assign(measure_type="pillar"),
-                overall.assign(measure_type="overall", measure_id="overall"),
+                pd.DataFrame(domain_keys, columns=[*RETURN_KEY, "measure_id"]).assign(
+                    measure_type="domain"),
+                pd.DataFrame(pillar_keys, columns=[*RETURN_KEY, "measure_id"]).assign(
+                    measure_type="pillar"),
+                pd.DataFrame(overall_keys, columns=RETURN_KEY).assign(
+                    measure_type="overall", measure_id="overall"),
             ],
             ignore_index=True,
         )
+        units["_expr"] = np.arange(len(units))
+        units["_unknown"] = np.array([bool(e.terms) for e in exprs], dtype=bool)
         places = pub.reference.organisations[["org_code", "icb_code", "region_code"]]
         units = units.merge(places, on="org_code", how="left")
         units["survey"] = np.where(units["care_setting"] == "icb", "icb", "secondary_care")
-        units["_orig_setting"] = units["care_setting"]
         members = peer_group_members(units)
-        published = bench[~_flag(bench, "is_suppressed")]
         key = ["year", "survey", "peer_group_type", "peer_group_code", "care_setting",
                "measure_type", "measure_id"]
-        groups = members.groupby(key, sort=False)
-        for row in published.itertuples(index=False):
-            k = tuple(getattr(row, c) for c in key)
-            try:
-                m = groups.get_group(k)
-            except KeyError:
-                continue
-            exprs = [self._member(mt, y, o, c, mid) for mt, y, o, c, mid in zip(
-                m["measure_type"], m["year"], m["org_code"], m["_orig_setting"], m["measure_id"],
-                strict=True)]
-            if all(not e.terms for e in exprs):
-                continue
-            self._row(row, exprs, row.measure_type == "domain")
+        bench = pub.benchmarks
+        published = bench[~_flag(bench, "is_suppressed")].reset_index(drop=True)
+        published = published.assign(row_id=np.arange(len(published)))
+        touched = members.loc[members["_unknown"], key].drop_duplicates()
+        rows = published.merge(touched, on=key, how="inner")
+        if rows.empty:
+            return
+        inside = members.merge(rows[[*key, "row_id"]], on=key, how="inner")
+        inside = inside.sort_values(["row_id", "_expr"], kind="stable")
+        row_ids = inside["row_id"].to_numpy()
+        expr_ids = inside["_expr"].to_numpy()
+        bounds = np.flatnonzero(np.diff(row_ids)) + 1
+        by_row = dict(zip(row_ids[np.r_[0, bounds]], np.split(expr_ids, bounds), strict=True))
+        for row in rows.sort_values("row_id").itertuples(index=False):
+            self._row(row, [exprs[i] for i in by_row[row.row_id]], row.measure_type == "domain")
 
     def _member(self, measure_type: str, y, o, c, mid) -> Expr:
         if measure_type == "domain":
@@ -365,7 +371,7 @@ class Model:
         # bounds round inwards (a far tighter model for the solver)
         scale = 1
         for c in terms.values():
-            scale = math.lcm(scale, Fraction(c).limit_denominator(10_000).denominator)
+            scale = math.lcm(scale, _denominator(c))
         whole = {u: round(c * scale) for u, c in terms.items()}
         lo = math.ceil(low * scale - 1e-7) if np.isfinite(low) else low
         hi = math.floor(high * scale + 1e-7) if np.isfinite(high) else high
@@ -440,6 +446,11 @@ class Model:
         return LinearConstraint(a, np.array(lo), np.array(hi))
 
 
+@cache
+def _denominator(c: float) -> int:
+    return Fraction(c).limit_denominator(10_000).denominator
+
+
 def _solve(model: Model, base: LinearConstraint, objective: np.ndarray | None) -> np.ndarray | None:
     n = model.n_vars
     constraints = [base]
@@ -461,29 +472,41 @@ def _solve(model: Model, base: LinearConstraint, objective: np.ndarray | None) -
     return np.round(res.x).astype(int)
 
 
-def _ranges(
-    units: list[int], constraints: list[Constraint], truth: np.ndarray
-) -> dict[int, tuple[int, int]]:
-    """Feasible ranges of `units` (the rest fixed at `truth`), from witnessed solutions."""
+def _explore(
+    units: list[int],
+    constraints: list[Constraint],
+    low: dict[int, int],
+    high: dict[int, int],
+    targets: set[int],
+    exact: bool,
+) -> None:
+    """Widen the witnessed ranges `low`..`high` of `units` (the rest of the publication fixed
+    at its true values) with solutions of the model, until the solver proves there is none
+    that takes a target outside its range (`exact`) or off its one witnessed level."""
     model = Model(units)
     for c in constraints:
         model.add(c)
     base = model.constraint()
-    low = {u: int(truth[u]) for u in units}  # the true values are one feasible solution
-    high = dict(low)
+    levels = np.arange(1, 6)
+    pos = np.array([model.x(u, 1) for u in units])
+    aim = np.array([u in targets for u in units])
     while True:
+        lo = np.array([low[u] for u in units])
+        hi = np.array([high[u] for u in units])
+        outside = (levels[None, :] < lo[:, None]) | (levels[None, :] > hi[:, None])
+        if not exact:
+            outside &= (lo == hi)[:, None]
+        outside &= aim[:, None]
+        if not outside.any():
+            return
         obj = np.zeros(model.n_vars)
-        for u in units:
-            for k in LEVELS:
-                if k < low[u] or k > high[u]:
-                    obj[model.x(u, k)] = 1.0
+        obj[(pos[:, None] + levels[None, :] - 1)[outside]] = 1.0
         x = _solve(model, base, obj)
         if x is None:
-            break
-        for u in units:
-            v = 1 + int(np.argmax(x[model.x(u, 1) : model.x(u, 1) + 5]))
+            return
+        values = 1 + np.argmax(x[pos[:, None] + levels[None, :] - 1], axis=1)
+        for u, v in zip(units, values.tolist(), strict=True):
             low[u], high[u] = min(low[u], v), max(high[u], v)
-    return {u: (low[u], high[u]) for u in units}
 
 
 def restrict(c: Constraint, free: set[int], truth: np.ndarray) -> Constraint | None:
@@ -546,39 +569,84 @@ def neighbourhoods(know: Knowledge, constraints: list[Constraint]) -> list[list[
     return [sorted(u for r in cell for u in by_return[r]) for cell in sorted(cells, key=sorted)]
 
 
-def audit(pub, truth_scores: pd.DataFrame) -> AuditResult:
-    """The feasible range of every withheld value of a suppressed Publication.
+MAX_CELL = 200  # unknowns solved together at most (a model the solver settles in a second)
+
+
+def bounded(cell: list[int], unknowns: pd.DataFrame, limit: int = MAX_CELL) -> list[list[int]]:
+    """A neighbourhood split into runs of whole returns of at most `limit` unknowns (those of
+    one care setting, then one organisation, together). Fixing the rest at its true values
+    only shrinks what the solver may find: a split can call a value pinned that a bigger model
+    would free (so the build withholds more), never the other way round."""
+    if len(cell) <= limit:
+        return [cell]
+    frame = unknowns.iloc[cell][RETURN_KEY].assign(u=cell)
+    frame = frame.sort_values(["year", "care_setting", "org_code", "u"])
+    parts: list[list[int]] = [[]]
+    for _, group in frame.groupby(RETURN_KEY, sort=False):
+        if parts[-1] and len(parts[-1]) + len(group) > limit:
+            parts.append([])
+        parts[-1].extend(group["u"].tolist())
+    return [sorted(p) for p in parts]
+
+
+def audit(
+    pub,
+    truth_scores: pd.DataFrame,
+    exact: bool = False,
+    targets: set[int] | None = None,
+    start: AuditResult | None = None,
+) -> AuditResult:
+    """The feasible levels of every withheld value of a suppressed Publication.
 
     `truth_scores` are the unsuppressed domain scores (one feasible solution). Each range is
     witnessed: every level in it is the value's level in some solution satisfying every
     published figure, found with the rest of the publication fixed outside the value's
-    neighbourhood. A value counts as safe only when two such solutions differ on it; the range
-    may understate what an attacker cannot rule out, never overstate it.
+    neighbourhood (so a range never overstates what an attacker cannot rule out). A value is
+    pinned only when the solver proves that no such solution moves it off its true level.
+    With `exact`, the solver also proves each range whole (within the neighbourhood); without,
+    it stops at the second level. `targets` (unknown positions) and `start` (an earlier
+    result on the same unknowns, whose witnesses stay valid when the publication only
+    withholds more) re-audit just the values still pinned.
     """
     import time
 
-    start = time.perf_counter()
+    began = time.perf_counter()
+    dom = pub.scores.domain_scores
+    if dom.empty or not dom.get("is_suppressed", pd.Series(False, index=dom.index)).fillna(False).any():
+        # nothing withheld (e.g. published pillar scores only): nothing for an attacker to find
+        empty = pd.DataFrame(columns=[*RETURN_KEY, "score_id", "pillar_id", "low", "high"])
+        return AuditResult(empty, time.perf_counter() - began, 0, exact)
     know = Knowledge(pub)
     key = [*RETURN_KEY, "score_id"]
     true = know.unknowns[key].merge(truth_scores[[*key, "score"]], on=key, how="left")
     truth = true["score"].astype(int).to_numpy()
-    low, high = truth.copy(), truth.copy()
+    if start is not None:
+        low, high = start.values["low"].to_numpy().copy(), start.values["high"].to_numpy().copy()
+    else:
+        low, high = truth.copy(), truth.copy()
+    aim = set(range(len(truth))) if targets is None else set(targets)
     touching: dict[int, list[int]] = defaultdict(list)
     for i, c in enumerate(know.constraints):
         for u in c.units:
             touching[u].append(i)
-    cells = neighbourhoods(know, know.constraints)
+    cells = [part for cell in neighbourhoods(know, know.constraints)
+             for part in bounded(cell, know.unknowns)]
     for cell in cells:
-        free = set(cell)
+        wanted = aim.intersection(cell)
+        if not exact:
+            wanted = {u for u in wanted if low[u] == high[u]}
         idx = sorted({i for u in cell for i in touching[u]})
-        if not idx:
-            low[cell], high[cell] = 1, 5
+        if not wanted or not idx:
             continue
+        free = set(cell)
+        lo = {u: int(low[u]) for u in cell}
+        hi = {u: int(high[u]) for u in cell}
         cons = [r for r in (restrict(know.constraints[i], free, truth) for i in idx) if r]
-        for u, (a, b) in _ranges(cell, cons, truth).items():
-            low[u], high[u] = min(low[u], a), max(high[u], b)
+        _explore(cell, cons, lo, hi, wanted, exact)
+        for u in cell:
+            low[u], high[u] = lo[u], hi[u]
     for u in range(len(truth)):
         if not touching[u]:
             low[u], high[u] = 1, 5
     values = know.unknowns.assign(low=low, high=high)
-    return AuditResult(values, time.perf_counter() - start, len(cells))
+    return AuditResult(values, time.perf_counter() - began, len(cells), exact)

@@ -211,14 +211,19 @@ def import_nhse(workbook: Path, out_dir: Path, reference_dir: Path, release_file
     show_default="reports/disclosure-audit.csv",
     help="Where the feasible range of every withheld value is written.",
 )
-def audit_command(data_dir: Path, out_path: Path) -> None:
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Prove each range whole (slow); by default the solver stops at a second level.",
+)
+def audit_command(data_dir: Path, out_path: Path, exact: bool) -> None:
     """Disclosure audit: which withheld scores could an attacker work back? Exit 4 if any."""
     from dma_publish.audit import audit
     from dma_publish.pipeline import assemble
 
     try:
         truth = assemble(data_dir, apply_policy=False).scores.domain_scores
-        result = audit(assemble(data_dir), truth)
+        result = audit(assemble(data_dir), truth, exact=exact)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(InputError.exit_code)

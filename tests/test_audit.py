@@ -85,10 +85,16 @@ def _range(result, org, score_id):
 def test_a_pillar_score_at_an_extreme_pins_every_withheld_score_of_the_pillar():
     values = {"N00": (1, 1, 3), "N01": (3, 4, 2)}
     pub, truth = publication(values, {"N": 2})
-    result = audit(pub, truth)
+    result = audit(pub, truth, exact=True)
     assert _range(result, "N00", "cyber") == (1, 1)
     assert _range(result, "N00", "gov") == (1, 1)
     assert _range(result, "N01", "cyber") == (2, 5)  # 3 + 4 = 7: (2, 5) .. (5, 2)
+    # without `exact` the solver stops at a second level: the same values pinned, the rest
+    # witnessed at two levels or more, inside the exact range
+    fast = audit(pub, truth)
+    assert set(fast.pinned["org_code"]) == {"N00"} and _range(fast, "N00", "cyber") == (1, 1)
+    low, high = _range(fast, "N01", "cyber")
+    assert 2 <= low < high <= 5 and low <= 3 <= high
 
 
 def test_region_level_counts_with_each_pillar_total_pin_the_scores():
@@ -130,7 +136,12 @@ def test_nothing_withheld_means_nothing_to_audit():
 def test_every_witnessed_range_holds_the_true_value_and_pinned_means_no_other_solution(vals):
     values = {f"N{i:02d}": v for i, v in enumerate(vals)}
     pub, truth = publication(values, {"N": len(vals)})
-    result = audit(pub, truth)
+    result = audit(pub, truth, exact=True)
+    fast = audit(pub, truth)  # stops at a second level: the same pinned values, narrower ranges
+    assert (fast.values["low"] >= result.values["low"]).all()
+    assert (fast.values["high"] <= result.values["high"]).all()
+    assert ((fast.values["low"] == fast.values["high"])
+            == (result.values["low"] == result.values["high"])).all()
     true = truth.set_index(["org_code", "score_id"])["score"]
     for r in result.values.itertuples(index=False):
         assert r.low <= true[(r.org_code, r.score_id)] <= r.high
