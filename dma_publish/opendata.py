@@ -452,6 +452,26 @@ def _csv_bytes(name: str, header: list[str], rows: Iterable[list[str]]) -> bytes
     return buffer.getvalue().encode("utf-8")
 
 
+def _quoted(cell: str) -> str:
+    """A CSV cell, quoted where it holds a comma, quote, line break or `#` (which a reader told
+    that `#` starts a comment would otherwise cut short)."""
+    if any(c in cell for c in ',"\n\r#'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def commented_csv_bytes(
+    name: str, comments: Iterable[str], header: list[str], rows: list[list[str]]
+) -> bytes:
+    """CSV bytes as `_csv_bytes` writes them, after a block of `# ` comment lines (read with
+    `pandas.read_csv(..., comment="#")`; R `read.csv(..., comment.char = "#")`); refuses any
+    cell a spreadsheet would run as a formula."""
+    _refuse_formula_cells(name, header, rows)
+    lines = [f"# {' '.join(str(text).split())}" for text in comments]
+    lines += [",".join(_quoted(cell) for cell in row) for row in [header, *rows]]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def csv_bytes(table: Table, frame: pd.DataFrame) -> bytes:
     """A table as CSV bytes, after checking the frame against the registry."""
     frame = conform(table, frame)
@@ -805,6 +825,16 @@ def citation(pub: Publication) -> str:
     release = pub.release
     date = release_datetime(release).date()
     return f"{release.publisher} ({date.year}). {release.title}. Version {release.version}, released {date.isoformat()}."
+
+
+def source_note(pub: Publication) -> tuple[str, str]:
+    """The footer of every chart file: source, licence and release, from the release metadata."""
+    release = pub.release
+    date = release_datetime(release).date()
+    return (
+        f"Source: {release.title}, {release.publisher}.",
+        f"Licence: {release.licence}. Release {release.version}, {date.isoformat()}.",
+    )
 
 
 def comparability_rules(pub: Publication) -> list[str]:

@@ -418,13 +418,16 @@ def _publish_into(
     with log.stage("charts"):
         chart_set = charts.build_all(pub)
         charts.write_chart_assets(docs_dir)
-        # a real build also leaves its static charts in the repository's charts/ folder
-        targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
-        static = charts.write_static_charts(chart_set, targets)
+    linked: dict[str, charts.Chart] = {}
     with log.stage("pages"):
         pages.write_pages(
-            pub, docs_dir, downloads=downloads, charts=chart_set, static_charts=static
+            pub, docs_dir, downloads=downloads, charts=chart_set, linked_charts=linked
         )
+    with log.stage("chart files"):
+        # every chart a page shows, as SVG, PNG and CSV; a real build also leaves them in the
+        # repository's charts/ folder
+        targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
+        charts.write_chart_files(linked.values(), targets, footer=opendata.source_note(pub))
         if provenance is not None and docs_dir.resolve() != source_docs.resolve():
             from dma_publish.pages.published import data_quality_page, methodology_page
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import struct
+from dataclasses import replace
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from xml.etree import ElementTree
 
 import altair as alt
 import jsonschema
@@ -403,7 +407,6 @@ def test_icb_system_shows_member_returns_their_median_and_the_national_median(
     assert chart.rows[1][:3] == ("National median", "All trusts", "3.00")
     assert [r[0] for r in chart.rows[2:]] == sorted(r[0] for r in chart.rows[2:])
     assert chart.summary.startswith("3 returns from 3 member trusts;")
-    assert chart.is_static
 
 
 def test_region_shows_its_organisations_against_england(pub: Publication) -> None:
@@ -412,7 +415,6 @@ def test_region_shows_its_organisations_against_england(pub: Publication) -> Non
     assert [r["l"] for r in rows] == ["Acute", "Integrated care board"]
     names = [p["o"] for p in chart.spec["datasets"]["points"] if p["i"] == 1]
     assert names == ["Delta Hospitals", "Epsilon Trust", "Region median"]
-    assert chart.is_static
 
 
 def test_national_level_counts_match_the_benchmarks(pub: Publication) -> None:
@@ -536,24 +538,60 @@ def test_chart_assets_are_written_as_classic_scripts(tmp_path: Path) -> None:
     assert "http" not in page
 
 
-def test_static_charts_are_svg_with_their_spec_beside_them(
+FOOTER = (
+    "Source: Digital Maturity Assessment 2025, Publisher.",
+    "Licence: Open Government Licence v3.0. Release 2025.1.0, 2025-09-18.",
+)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its signature and IHDR chunk."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_chart_files_are_svg_png_csv_and_spec_each_with_the_footer(
     pub: Publication, tmp_path: Path
 ) -> None:
     chosen = [
         charts.national_level_counts(pub, 2025, "acute"),
-        charts.org_pillar_profile(pub, "RA1", "acute", 2025),  # not static
+        charts.org_pillar_profile(pub, "RA1", "acute", 2025),
     ]
-    written = charts.write_static_charts(chosen, [tmp_path / "a", tmp_path / "b"])
-    assert list(written) == ["national-2025-acute-levels"]
-    for folder in ("a", "b"):
-        svg = (tmp_path / folder / "national-2025-acute-levels.svg").read_text(encoding="utf-8")
-        spec = json.loads((tmp_path / folder / "national-2025-acute-levels.vl.json").read_text())
-        assert svg.startswith("<svg") and "Well Led" in svg
-        assert spec == charts.static_spec(chosen[0])
-        assert spec["title"]["text"] == chosen[0].title
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
-        "national-2025-acute-levels.svg", "national-2025-acute-levels.vl.json",
-    ]  # fmt: skip
+    written = charts.write_chart_files(chosen, [tmp_path / "a", tmp_path / "b"], footer=FOOTER)
+    assert list(written) == [c.chart_id for c in chosen]
+    for chart in chosen:
+        files = charts.chart_files(chart.chart_id)
+        assert written[chart.chart_id] == files
+        for folder in ("a", "b"):
+            here = tmp_path / folder
+            svg = ElementTree.fromstring((here / files.svg).read_bytes())  # well-formed XML
+            texts = [t.text for t in svg.iter() if t.tag.endswith(("}text", "}tspan")) and t.text]
+            assert chart.title in texts and FOOTER[1] in texts
+            assert any(t.startswith("Source: Digital Maturity Assessment 2025") for t in texts)
+            width, height = _png_size((here / files.png).read_bytes())
+            assert (width, height) == (int(svg.get("width")), int(svg.get("height")))
+            spec = json.loads((here / files.spec).read_text(encoding="utf-8"))
+            assert spec == charts.static_spec(chart, FOOTER)
+            assert spec["title"]["text"] == chart.title
+            assert spec["vconcat"][0]["title"]["orient"] == "bottom"  # the footer, below
+            table = pd.read_csv(here / files.csv, comment="#", dtype=str, keep_default_na=False)
+            assert list(table.columns) == list(chart.columns)
+            assert table.values.tolist() == [list(r) for r in chart.rows]
+            head = (here / files.csv).read_text(encoding="utf-8").splitlines()[:4]
+            assert head[:3] == [f"# {chart.title}", f"# {FOOTER[0]}", f"# {FOOTER[1]}"]
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(f"{c.chart_id}.{x}" for c in chosen for x in ("svg", "png", "csv", "vl.json"))
+
+
+def test_a_chart_csv_quotes_a_hash_so_the_comment_reader_keeps_the_cell() -> None:
+    chart = charts.org_pillar_profile(make_pub(), "RA1", "acute", 2025)
+    odd = replace(chart, rows=(("Trust #1, north", "2.50", "[c]", "", "", "", ""),))
+    text = charts.chart_csv(odd, FOOTER).decode("utf-8")
+    assert '"Trust #1, north",2.50,[c]' in text
+    table = pd.read_csv(io.StringIO(text), comment="#", na_values=["[c]"])
+    assert table.iloc[0, 0] == "Trust #1, north" and table.iloc[0, 1] == 2.5
+    assert pd.isna(table.iloc[0, 2])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -647,20 +685,62 @@ def test_ms_per_chart_covers_the_whole_build(pub: Publication) -> None:
     assert "ms per chart" in charts.STATS.format()
 
 
-def test_static_images_are_the_same_whichever_process_draws_them_and_in_any_order(
+def test_chart_images_are_the_same_whichever_process_draws_them_and_in_any_order(
     pub: Publication, tmp_path: Path
 ) -> None:
-    from dma_publish.charts.render import _stable_ids, render_svgs
+    from dma_publish.charts.render import _stable_ids, render_images
 
     grids = [charts.national_level_counts(pub, y, "acute") for y in (2024, 2025)]
-    specs = [charts.static_spec(c) for c in grids]
+    specs = [charts.static_spec(c, FOOTER) for c in grids]
     # a gradient legend: Vega numbers its gradients on from every image the process drew before
-    first = render_svgs(specs, workers=1)
-    again = render_svgs(list(reversed(specs)), workers=1)
-    assert first == list(reversed(again))
-    assert all('id="gradient_0"' in svg for svg in first)
+    first = render_images(specs, workers=1)
+    again = render_images(list(reversed(specs)), workers=1)
+    assert first == list(reversed(again))  # SVG and PNG alike
+    assert all('id="gradient_0"' in svg for svg, _ in first)
     raw = [vl_convert.vegalite_to_svg(s, vl_version=charts.render.VL_VERSION) for s in specs * 2]
-    assert [_stable_ids(s) for s in raw] == first * 2
+    assert [_stable_ids(s) for s in raw] == [svg for svg, _ in first] * 2
+    # the PNG is the pixels of the SVG, whatever its ids are called: vl-convert's own PNG
+    assert [png for _, png in first] == [
+        vl_convert.vegalite_to_png(s, vl_version=charts.render.VL_VERSION) for s in specs
+    ]
     # helper processes (at least 8 images per helper) give the same files as this process alone
     many = specs * 8
-    assert render_svgs(many, workers=2) == first * 8
+    assert render_images(many, workers=2) == first * 8
+
+
+def test_cached_chart_images_are_the_images_drawn(
+    pub: Publication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dma_publish.charts import render
+
+    monkeypatch.setattr(render, "IMAGE_CACHE", tmp_path / "cache")
+    specs = [charts.static_spec(charts.national_overall_distribution(pub, 2025, "acute"), FOOTER)]
+    drawn = render.draw_images(specs, workers=1)
+    assert len(list((tmp_path / "cache").iterdir())) == 2  # its SVG and PNG, kept
+    assert drawn == render.render_images(specs, workers=1)
+    monkeypatch.setattr(render, "render_images", lambda *a, **k: pytest.fail("drawn again"))
+    assert render.draw_images(specs, workers=1) == drawn
+
+
+def test_no_chart_csv_shows_a_value_the_policy_withholds() -> None:
+    raw, published = _withheld_pub(sentinels=True)
+    cells = {
+        cell
+        for chart in charts.build_all(raw)
+        for row in pd.read_csv(io.BytesIO(charts.chart_csv(chart, FOOTER)), comment="#", dtype=str)
+        .fillna("")
+        .values.tolist()
+        for cell in row
+    }
+    assert {"9", "4.32", "77"} <= cells  # without the policy the sentinels are there
+    withheld = 0
+    for chart in charts.build_all(published):
+        data = charts.chart_csv(chart, FOOTER)
+        text = pd.read_csv(io.BytesIO(data), comment="#", dtype=str, keep_default_na=False)
+        assert text.values.tolist() == [list(r) for r in chart.rows]  # the page's table
+        assert not {"9", "4.32", "4.321", "77"} & set(text.values.ravel())
+        read = pd.read_csv(io.BytesIO(data), comment="#", na_values=["[c]"])
+        hidden = (text == "[c]").to_numpy()
+        assert read.isna().to_numpy()[hidden].all()  # a withheld value reads as missing
+        withheld += int(hidden.sum())
+    assert withheld > 0  # the withheld values are there, as [c]

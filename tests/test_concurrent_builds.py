@@ -40,7 +40,7 @@ site, name, n_files, gate = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sy
 opendata.write_open_data = lambda *a, **k: []
 charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
-charts.write_static_charts = lambda *a, **k: {}
+charts.write_chart_files = lambda *a, **k: {}
 pages.write_pages = lambda *a, **k: None
 
 def mkdocs_build(config, staging, extra, docs_dir=None):
@@ -207,7 +207,7 @@ def _stub_stages(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Path]) -> None
     monkeypatch.setattr(opendata, "write_open_data", lambda *a, **k: [])
     monkeypatch.setattr(charts, "build_all", lambda *a, **k: {})
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)
-    monkeypatch.setattr(charts, "write_static_charts", lambda *a, **k: {})
+    monkeypatch.setattr(charts, "write_chart_files", lambda *a, **k: {})
 
     def write_pages(pub: Any, docs_dir: Path, **kwargs: Any) -> None:
         seen["docs"] = Path(docs_dir)

@@ -669,7 +669,7 @@ def _stub_data_and_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(opendata, "write_open_data", lambda *a, **k: [])
     monkeypatch.setattr(charts, "build_all", lambda *a, **k: {})
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)
-    monkeypatch.setattr(charts, "write_static_charts", lambda *a, **k: {})
+    monkeypatch.setattr(charts, "write_chart_files", lambda *a, **k: {})
 
 
 def test_failure_while_writing_pages_leaves_the_site(monkeypatch, tmp_path: Path) -> None:
@@ -748,7 +748,7 @@ source_docs, docs, site = (Path(a) for a in sys.argv[1:4])
 opendata.write_open_data = lambda *a, **k: []
 charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
-charts.write_static_charts = lambda *a, **k: {}
+charts.write_chart_files = lambda *a, **k: {}
 # the pages of the planted build, already generated: the real mkdocs stage then builds them
 pages.write_pages = lambda pub, docs_dir, **k: shutil.copytree(source_docs, docs_dir, dirs_exist_ok=True)
 release = types.SimpleNamespace(version="0.0.0", status="final")

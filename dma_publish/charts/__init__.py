@@ -20,12 +20,14 @@ from dma_publish.charts.builders import (
 )
 from dma_publish.charts.render import (
     CHART_SCRIPTS,
-    StaticChart,
+    ChartFiles,
+    chart_csv,
+    chart_files,
     chart_html,
     spec_json,
     static_spec,
     write_chart_assets,
-    write_static_charts,
+    write_chart_files,
 )
 from dma_publish.charts.style import STATS, ChartStats
 
@@ -33,10 +35,12 @@ __all__ = [
     "CHART_SCRIPTS",
     "STATS",
     "Chart",
+    "ChartFiles",
     "ChartSet",
     "ChartStats",
-    "StaticChart",
     "build_all",
+    "chart_csv",
+    "chart_files",
     "chart_html",
     "chart_id",
     "domain_distribution",
@@ -51,5 +55,5 @@ __all__ = [
     "spec_json",
     "static_spec",
     "write_chart_assets",
-    "write_static_charts",
+    "write_chart_files",
 ]

@@ -53,7 +53,6 @@ class Chart:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]  # display text; the first column heads each row
     table_caption: str
-    is_static: bool = False  # national, region and ICB charts are also published as SVG
     row_keys: tuple[str, ...] = ()  # what each table row is about (org_domains: domain ids)
 
     @property
@@ -558,7 +557,6 @@ def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
         columns=("Return", "Organisation or care setting", *(p["pillar_name"] for p in lk.pillars)),
         rows=tuple(table),
         table_caption=f"{icb['org_name']}, {year}: pillar scores of the member trusts and their median",
-        is_static=True,
     )
 
 
@@ -635,7 +633,6 @@ def region_distribution(pub: Any, region_code: str, year: int) -> Chart:
         ),
         rows=tuple(table),
         table_caption=f"{region}, {year}: overall scores by care setting, with England's",
-        is_static=True,
     )
 
 
@@ -700,7 +697,6 @@ def national_level_counts(pub: Any, year: int, care_setting: str) -> Chart:
         columns=("Pillar", "Level 1", "Level 2", "Level 3", "Level 4", "Level 5", "Organisations"),
         rows=tuple(table),
         table_caption=f"Number of {peer_words} at each pillar level, {year} (pillar score rounded to a whole level)",
-        is_static=True,
     )
 
 
@@ -832,7 +828,6 @@ def national_overall_distribution(pub: Any, year: int, care_setting: str) -> Cha
         columns=("Overall score", "Organisations"),
         rows=tuple(table),
         table_caption=f"Number of {peer_words} by overall score, {year}",
-        is_static=True,
     )
 
 

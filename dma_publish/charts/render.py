@@ -1,15 +1,18 @@
-"""Charts into pages and files: the HTML block, the page scripts, static SVGs with their specs."""
+"""Charts into pages and files: the HTML block, the page scripts, and each chart's downloads
+(SVG, PNG, CSV of its data, Vega-Lite spec)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -32,6 +35,8 @@ SCRIPT_NAME = "charts.js"
 CHART_SCRIPTS = ((ASSET_DIR / BUNDLE_NAME).as_posix(), (ASSET_DIR / SCRIPT_NAME).as_posix())
 PAGE_SCRIPT = Path(__file__).resolve().parent.parent / "assets" / SCRIPT_NAME
 BUNDLE_CACHE = Path(__file__).resolve().parent.parent.parent / ".cache" / "vega"
+# Images drawn by earlier builds, by what they depend on (see `draw_images`).
+IMAGE_CACHE = BUNDLE_CACHE.parent / "chart-images"
 STATIC_WIDTH = 640
 TITLE_CONFIG = {"color": TEXT, "subtitleColor": DARK_GREY, "anchor": "start"}
 
@@ -79,8 +84,10 @@ def chart_html(
     chart: Chart,
     row_href: Callable[[str], str | None] | None = None,
     table_summary: str = "Table of this chart's data (the chart as text)",
+    downloads: str = "",
 ) -> str:
-    """The whole chart block for a Markdown page: figure, spec, summary, key and data table.
+    """The whole chart block for a Markdown page: figure, spec, summary, key and data table,
+    and `downloads` (HTML, one line: links to the chart's files) at the figure's end.
 
     Raw HTML with no blank lines, so Python-Markdown passes it through untouched; every text is
     escaped. The page script renders the spec into the view; without it the words and table stand.
@@ -103,7 +110,7 @@ def chart_html(
         f'aria-label="{escape(chart.description)}" aria-describedby="{cid}-summary {cid}-key">'
         "</div>",
         f'<script type="application/json" class="dma-chart__spec">{spec_json(chart.spec)}</script>',
-        f'<p class="dma-chart__key" id="{cid}-key">{escape(chart.key)}</p></figure>',
+        f'<p class="dma-chart__key" id="{cid}-key">{escape(chart.key)}</p>{downloads}</figure>',
     ]
     return "\n".join(lines) + "\n"
 
@@ -156,20 +163,52 @@ def write_chart_assets(site_docs_dir: Path) -> None:
 
 
 @dataclass(frozen=True)
-class StaticChart:
-    """A chart's static files: names within each output folder."""
+class ChartFiles:
+    """A chart's downloadable files: names within each output folder (the chart id and a suffix)."""
 
     svg: str
+    png: str
+    csv: str
     spec: str
 
 
-def static_spec(chart: Chart) -> dict[str, Any]:
-    """The spec for a standalone image: fixed width, with the title and how to read it."""
+def chart_files(chart_id: str) -> ChartFiles:
+    """The names of a chart's files, from its id alone (pages link to them before they exist)."""
+    return ChartFiles(
+        svg=f"{chart_id}.svg", png=f"{chart_id}.png", csv=f"{chart_id}.csv", spec=f"{chart_id}.vl.json"
+    )
+
+
+def static_spec(chart: Chart, footer: Sequence[str] = ()) -> dict[str, Any]:
+    """The spec for a standalone image: fixed width, with the title and how to read it above,
+    and the footer lines (source, licence, release) below, clear of the chart."""
     spec = json.loads(json.dumps(chart.spec))
     spec["width"] = STATIC_WIDTH
     spec["title"] = {"text": chart.title, "subtitle": _wrap(chart.key, 95)}
     spec["config"] = {**spec.get("config", {}), "title": TITLE_CONFIG}
+    if not footer:
+        return spec
+    # The chart becomes the one view of a vertical concatenation, and the footer that view's
+    # title, set at its bottom: Vega lays it out below the axes and legends, so it never overlaps.
+    view = {key: spec.pop(key) for key in VIEW_KEYS if key in spec}
+    view["title"] = {
+        "text": [line for text in footer for line in _wrap(text, 125)],
+        **FOOTER_TITLE,
+    }
+    spec["vconcat"] = [view]
     return spec
+
+
+# What stays with the chart when a footer wraps it (the rest, such as config, stays on top).
+VIEW_KEYS = ("data", "encoding", "height", "layer", "mark", "transform", "width")
+FOOTER_TITLE = {
+    "orient": "bottom",
+    "anchor": "start",
+    "color": DARK_GREY,
+    "fontSize": 10,
+    "fontWeight": "normal",
+    "offset": 14,
+}
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -183,14 +222,17 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-# vl-convert renders one image at a time in a process (about 0.15 s each, nearly all of it in
+# vl-convert renders one image at a time in a process (about 0.1 s each, nearly all of it in
 # Vega's layout), so helper processes render others meanwhile. A helper is a bare interpreter
 # running this loop (not multiprocessing, which would import the caller's main module again).
+# The PNG is rasterised from the SVG (vl-convert's own vegalite_to_png does the same, with a
+# second layout): the same pixels, whatever the ids in the SVG are called.
 _HELPER = """
-import json, sys, vl_convert
+import base64, json, sys, vl_convert
 for line in sys.stdin:
     svg = vl_convert.vegalite_to_svg(json.loads(line), vl_version=sys.argv[1])
-    sys.stdout.write(json.dumps(svg) + "\\n")
+    png = vl_convert.svg_to_png(svg, scale=1.0, ppi=72.0)
+    sys.stdout.write(json.dumps([svg, base64.b64encode(png).decode("ascii")]) + "\\n")
     sys.stdout.flush()
 """
 MIN_IMAGES_PER_HELPER = 8
@@ -199,6 +241,7 @@ MIN_IMAGES_PER_HELPER = 8
 _DEF_ID = re.compile(
     r'(?<=id=")((?:gradient_|clip|pattern_)\d+)(?=")|(?<=url\(#)((?:gradient_|clip|pattern_)\d+)(?=\))'
 )
+Image = tuple[str, bytes]  # a chart drawn: SVG text and PNG bytes
 
 
 def _stable_ids(svg: str) -> str:
@@ -216,9 +259,10 @@ def _stable_ids(svg: str) -> str:
     return _DEF_ID.sub(renumber, svg)
 
 
-def _to_svg(spec: dict[str, Any]) -> str:
-    """One spec as SVG text, drawn in this process."""
-    return vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
+def _draw(spec: dict[str, Any]) -> Image:
+    """One spec as SVG text and PNG bytes, drawn in this process."""
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    return svg, vl_convert.svg_to_png(svg, scale=1.0, ppi=72.0)
 
 
 def _helpers(n_images: int, workers: int | None) -> int:
@@ -233,7 +277,7 @@ class _Images:
 
     def __init__(self, specs: list[dict[str, Any]]) -> None:
         self.specs = specs
-        self.svgs: list[str | None] = [None] * len(specs)
+        self.drawn: list[Image | None] = [None] * len(specs)
         self._lock = threading.Lock()
         self._front, self._back = 0, len(specs)
 
@@ -270,7 +314,8 @@ def _helper(images: _Images) -> None:
             line = proc.stdout.readline()
             if not line:
                 break  # the helper died: image i is left for this process
-            images.svgs[i] = json.loads(line)
+            svg, png = json.loads(line)
+            images.drawn[i] = (svg, base64.b64decode(png))
     except (OSError, ValueError):
         pass
     finally:
@@ -280,11 +325,12 @@ def _helper(images: _Images) -> None:
         proc.wait()
 
 
-def render_svgs(specs: list[dict[str, Any]], workers: int | None = None) -> list[str]:
-    """Each Vega-Lite spec as SVG text, in order, spread over `workers` processes (this one
-    included; by default one per core). Helpers take images from the front of the list and this
-    process from the back, so the work balances itself; whatever a helper fails to return (it
-    could not start, or died) is drawn here. Every image is the same whichever process drew it."""
+def render_images(specs: list[dict[str, Any]], workers: int | None = None) -> list[Image]:
+    """Each Vega-Lite spec as (SVG text, PNG bytes), in order, spread over `workers` processes
+    (this one included; by default one per core). Helpers take images from the front of the list
+    and this process from the back, so the work balances itself; whatever a helper fails to
+    return (it could not start, or died) is drawn here. Every image is the same whichever
+    process drew it."""
     images = _Images(specs)
     threads = [
         threading.Thread(target=_helper, args=(images,), daemon=True)
@@ -293,36 +339,105 @@ def render_svgs(specs: list[dict[str, Any]], workers: int | None = None) -> list
     for thread in threads:
         thread.start()
     while (i := images.take(from_front=False)) is not None:
-        images.svgs[i] = _to_svg(specs[i])
+        images.drawn[i] = _draw(specs[i])
     for thread in threads:
         thread.join()
-    return [
-        _stable_ids(svg if svg is not None else _to_svg(spec))
-        for svg, spec in zip(images.svgs, specs, strict=True)
-    ]
+    out = []
+    for drawn, spec in zip(images.drawn, specs, strict=True):
+        svg, png = drawn if drawn is not None else _draw(spec)
+        out.append((_stable_ids(svg), png))
+    return out
 
 
-def write_static_charts(
-    charts: Iterable[Chart], out_dirs: Iterable[Path], workers: int | None = None
-) -> dict[str, StaticChart]:
-    """Write each national, region and ICB chart as SVG with its spec beside it, in each folder.
+def _cache_key(spec_text: str) -> str:
+    """What an image depends on: the spec, vl-convert (its Vega and fonts) and Vega-Lite."""
+    version = getattr(vl_convert, "__version__", "unknown")
+    return hashlib.sha256(f"{version}\n{VL_VERSION}\n{spec_text}".encode()).hexdigest()
 
-    The images are rendered in parallel (`render_svgs`; `workers=1` renders them here, one by
-    one); the files are the same either way."""
+
+def _cached(key: str) -> Image | None:
+    """An image drawn by an earlier build from the same spec, or None."""
+    svg, png = (IMAGE_CACHE / f"{key}{suffix}" for suffix in (".svg", ".png"))
+    try:
+        return svg.read_text(encoding="utf-8"), png.read_bytes()
+    except OSError:
+        return None
+
+
+def _keep(key: str, image: Image) -> None:
+    """Keep an image for later builds (written whole, then renamed: a reader never sees half)."""
+    try:
+        IMAGE_CACHE.mkdir(parents=True, exist_ok=True)
+        for suffix, data in ((".svg", image[0].encode("utf-8")), (".png", image[1])):
+            temporary = IMAGE_CACHE / f"{key}{suffix}.{os.getpid()}.tmp"
+            temporary.write_bytes(data)
+            temporary.replace(IMAGE_CACHE / f"{key}{suffix}")
+    except OSError:
+        pass  # a read-only checkout just draws the images each time
+
+
+def draw_images(specs: list[dict[str, Any]], workers: int | None = None) -> list[Image]:
+    """Each spec as (SVG, PNG): from the cache where an earlier build drew the same spec, the
+    rest drawn in parallel (`render_images`) and kept. The images depend only on the spec and
+    vl-convert, so a cached image is the same bytes as a new one."""
+    keys = [_cache_key(spec_text(spec)) for spec in specs]
+    images: list[Image | None] = [_cached(key) for key in keys]
+    missing = [n for n, image in enumerate(images) if image is None]
+    drawn = render_images([specs[n] for n in missing], workers) if missing else []
+    for n, image in zip(missing, drawn, strict=True):
+        images[n] = image
+        _keep(keys[n], image)
+    return [image for image in images if image is not None]
+
+
+def spec_text(spec: dict[str, Any]) -> str:
+    """A spec as the .vl.json file published beside its images."""
+    return json.dumps(spec, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def write_chart_files(
+    charts: Iterable[Chart],
+    out_dirs: Iterable[Path],
+    footer: Sequence[str] = (),
+    workers: int | None = None,
+) -> dict[str, ChartFiles]:
+    """Write each chart's downloads into each folder: the image as SVG and PNG with the footer
+    lines (source, licence, release) drawn below it, its data as CSV (the table the page shows,
+    the footer as a leading `# ` comment block) and its Vega-Lite spec.
+
+    The images are drawn in parallel (`draw_images`; `workers=1` draws them here, one by one);
+    the files are the same either way."""
     dirs = [Path(d) for d in out_dirs]
     for d in dirs:
         d.mkdir(parents=True, exist_ok=True)
-    chosen = [chart for chart in charts if chart.is_static]
-    specs = [static_spec(chart) for chart in chosen]
-    svgs = render_svgs(specs, workers)
-    written: dict[str, StaticChart] = {}
-    for chart, spec, svg in zip(chosen, specs, svgs, strict=True):
-        text = (
-            json.dumps(spec, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
-        )
-        files = StaticChart(svg=f"{chart.chart_id}.svg", spec=f"{chart.chart_id}.vl.json")
+    chosen = list(charts)
+    specs = [static_spec(chart, footer) for chart in chosen]
+    images = draw_images(specs, workers)
+    written: dict[str, ChartFiles] = {}
+    for chart, spec, (svg, png) in zip(chosen, specs, images, strict=True):
+        files = chart_files(chart.chart_id)
+        data = chart_csv(chart, footer)
         for d in dirs:
             (d / files.svg).write_text(svg, encoding="utf-8")
-            (d / files.spec).write_text(text, encoding="utf-8")
+            (d / files.png).write_bytes(png)
+            (d / files.csv).write_bytes(data)
+            (d / files.spec).write_text(spec_text(spec), encoding="utf-8")
         written[chart.chart_id] = files
     return written
+
+
+def chart_csv(chart: Chart, footer: Sequence[str] = ()) -> bytes:
+    """The chart's data as CSV: exactly the table the page shows (withheld values `[c]`), after
+    a `# ` comment block with the chart's title and the footer lines, so that
+    `pandas.read_csv(path, comment="#", na_values=["[c]"])` reads it."""
+    from dma_publish.opendata import commented_csv_bytes
+
+    comments = [chart.title, *footer, CSV_HOW_TO_READ]
+    return commented_csv_bytes(
+        f"{chart.chart_id}.csv", comments, list(chart.columns), [list(r) for r in chart.rows]
+    )
+
+
+CSV_HOW_TO_READ = (
+    'Withheld values are [c]. Read with pandas.read_csv(path, comment="#", na_values=["[c]"]).'
+)

@@ -9,7 +9,7 @@ touched.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,25 +31,19 @@ __all__ = ["md_text", "page_inventory", "write_pages"]
 HAND_WRITTEN = ("overrides", "assets", "about")
 
 
-def chart_lookup(charts: Any, static_charts: Mapping[str, Any] | None) -> Callable[..., str]:
+def chart_lookup(charts: Any, linked: dict[str, Any] | None = None) -> Callable[..., str]:
     """Adapt a ChartSet to `lookup(page, *scope, embed=None) -> HTML`.
 
     Every chart of a scope is embedded (left out of search), or only those whose kind is in
-    `embed`; the others are linked as images, since the page's tables already hold their data.
-    `row_href` links the rows of a chart's table (by its row keys) and `table_summary` names it.
+    `embed`, each with links to its downloads (SVG, PNG, CSV, spec); every chart linked is
+    recorded in `linked` (by id), so that only those files are drawn. `row_href` links the rows
+    of a chart's table (by its row keys) and `table_summary` names it.
     """
     if charts is None:
         return lambda page, *scope, **options: ""
     from dma_publish.charts import chart_html
 
-    static = static_charts or {}
-
-    def files_of(chart: Any, page: str) -> tuple[str, str] | None:
-        files = static.get(chart.chart_id)
-        if files is None:
-            return None
-        svg, spec = (rel(f"downloads/charts/{f}", page) for f in (files.svg, files.spec))
-        return html.escape(svg), html.escape(spec)
+    record = linked if linked is not None else {}
 
     def lookup(
         page: str,
@@ -58,28 +52,43 @@ def chart_lookup(charts: Any, static_charts: Mapping[str, Any] | None) -> Callab
         row_href: Callable[[str], str | None] | None = None,
         table_summary: str | None = None,
     ) -> str:
-        blocks, images = [], []
+        blocks = []
         for chart in charts.get(*scope):
-            files = files_of(chart, page)
             if embed is not None and chart.kind not in embed:
-                if files is not None:
-                    images.append(f'<a href="{files[0]}">{html.escape(chart.title)} (SVG)</a>')
                 continue
             extra = {} if table_summary is None else {"table_summary": table_summary}
-            block = chart_html(chart, row_href, **extra)
-            if files is not None:
-                block += (
-                    f'<p class="dma-chart__files">Download this chart: <a href="{files[0]}">'
-                    f'image (SVG)</a>, <a href="{files[1]}">specification (Vega-Lite JSON)</a>.</p>\n'
-                )
+            block = chart_html(chart, row_href, downloads=_downloads_html(chart, page), **extra)
+            record[chart.chart_id] = chart
             # A <section>, not a <div>: Material's search indexer ends an exclusion at the first
             # closing tag of the same name, and the chart holds <div>s of its own.
             blocks.append(f"<section data-search-exclude>\n{block}</section>")
-        if images:
-            blocks.append(f"<p>More charts, as images: {', '.join(images)}.</p>")
         return "\n\n".join(blocks)
 
     return lookup
+
+
+CHART_DIR = "downloads/charts"
+# Each download: the link's text and the words that open its accessible name.
+CHART_DOWNLOADS = (
+    ("svg", "SVG", "SVG image of the chart"),
+    ("png", "PNG", "PNG image of the chart"),
+    ("csv", "data (CSV)", "data (CSV) of the chart"),
+    ("spec", "Vega-Lite (JSON)", "Vega-Lite (JSON) specification of the chart"),
+)
+
+
+def _downloads_html(chart: Any, page: str) -> str:
+    """Download links for a chart: real `<a download>` links, each named with the chart's title."""
+    from dma_publish.charts import chart_files
+
+    files = chart_files(chart.chart_id)
+    title = html.escape(chart.title)
+    links = [
+        f'<a href="{html.escape(rel(f"{CHART_DIR}/{getattr(files, kind)}", page))}" download '
+        f'aria-label="{label}: {title}">{text}</a>'
+        for kind, text, label in CHART_DOWNLOADS
+    ]
+    return f'<p class="dma-chart__files">Download chart: {" ".join(links)}</p>'
 
 
 def _slices(downloads: Iterable[Any]) -> dict[str, str]:
@@ -96,11 +105,12 @@ def build_pages(
     pub: Any,
     downloads: Sequence[Any] = (),
     charts: Any = None,
-    static_charts: Mapping[str, Any] | None = None,
+    linked_charts: dict[str, Any] | None = None,
 ) -> dict[str, str]:
-    """Every generated page as {path relative to docs_dir: Markdown}, in path order."""
+    """Every generated page as {path relative to docs_dir: Markdown}, in path order; the charts
+    the pages show are recorded in `linked_charts` (by id)."""
     site = Site(pub)
-    links = PageLinks(org_slices=_slices(downloads), chart=chart_lookup(charts, static_charts))
+    links = PageLinks(org_slices=_slices(downloads), chart=chart_lookup(charts, linked_charts))
     pages = {
         "index.md": home_page(site),
         "national.md": national_page(site, links),
@@ -157,15 +167,16 @@ def write_pages(
     docs_dir: Path,
     downloads: Sequence[Any] = (),
     charts: Any = None,
-    static_charts: Mapping[str, Any] | None = None,
+    linked_charts: dict[str, Any] | None = None,
 ) -> list[str]:
     """Write every generated page into docs_dir; return their paths relative to it, sorted.
 
     `downloads` is the open-data manifest (`opendata.write_open_data`), `charts` the ChartSet
-    (`charts.build_all`) and `static_charts` the chart files written (`charts.write_static_charts`).
+    (`charts.build_all`); each chart a page shows links to its files under downloads/charts/
+    (`charts.chart_files`) and is recorded in `linked_charts`, for `charts.write_chart_files`.
     """
     docs_dir = Path(docs_dir)
-    pages = build_pages(pub, downloads, charts, static_charts)
+    pages = build_pages(pub, downloads, charts, linked_charts)
     for rel_path, text in pages.items():
         if rel_path.split("/", 1)[0] in HAND_WRITTEN:
             raise ValueError(f"refusing to write {rel_path}: hand-written part of docs_dir")
