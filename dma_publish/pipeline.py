@@ -427,7 +427,8 @@ def _publish_into(
         # every chart a page shows, as SVG, PNG and CSV; a real build also leaves them in the
         # repository's charts/ folder
         targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
-        charts.write_chart_files(linked.values(), targets, footer=opendata.source_note(pub))
+        if linked:
+            charts.write_chart_files(linked.values(), targets, footer=opendata.source_note(pub))
         if provenance is not None and docs_dir.resolve() != source_docs.resolve():
             from dma_publish.pages.published import data_quality_page, methodology_page
 
