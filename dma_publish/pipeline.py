@@ -423,17 +423,17 @@ def _publish_into(
         pages.write_pages(
             pub, docs_dir, downloads=downloads, charts=chart_set, linked_charts=linked
         )
+        if provenance is not None and docs_dir.resolve() != source_docs.resolve():
+            from dma_publish.pages.published import data_quality_page, methodology_page
+
+            for name, text in (("data-quality", data_quality_page(pub)), ("methodology", methodology_page(pub))):
+                (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
     with log.stage("chart files"):
         # every chart a page shows, as SVG, PNG and CSV; a real build also leaves them in the
         # repository's charts/ folder
         targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
         if linked:
             charts.write_chart_files(linked.values(), targets, footer=opendata.source_note(pub))
-        if provenance is not None and docs_dir.resolve() != source_docs.resolve():
-            from dma_publish.pages.published import data_quality_page, methodology_page
-
-            for name, text in (("data-quality", data_quality_page(pub)), ("methodology", methodology_page(pub))):
-                (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
     extra = {
         "demo": pub.is_demo,
         "release_version": str(pub.release.version),
