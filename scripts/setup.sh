@@ -20,11 +20,13 @@ if [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$stamp_key" ]; then
 fi
 
 if [ "$want_test" = 1 ]; then
-  if ! command -v chromium >/dev/null 2>&1; then
-    echo "setup: installing Debian's chromium (apt-get)" >&2
+  # Liberation Sans: the fonts the chart images name first (with Arial's widths), so the browser
+  # tests show a downloaded SVG as it was laid out.
+  if ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/liberation2 ]; then
+    echo "setup: installing Debian's chromium and fonts (apt-get)" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+    apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core fonts-liberation2 >/dev/null
   fi
   axe=.cache/node/node_modules/axe-core/axe.min.js
   if [ ! -f "$axe" ]; then

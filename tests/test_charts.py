@@ -744,3 +744,31 @@ def test_no_chart_csv_shows_a_value_the_policy_withholds() -> None:
         assert read.isna().to_numpy()[hidden].all()  # a withheld value reads as missing
         withheld += int(hidden.sum())
     assert withheld > 0  # the withheld values are there, as [c]
+
+
+def test_a_chart_image_is_laid_out_in_fonts_of_the_widths_it_is_shown_in(pub: Publication) -> None:
+    # vl-convert measures text with the Liberation Sans it carries; the SVG names it (and Arial
+    # and Helvetica, of the same widths) first, so a label laid out to fit still fits when the
+    # file is opened in a browser. The page's own charts keep the system fonts (measured there).
+    from dma_publish.charts.render import _draw
+
+    chart = charts.national_level_counts(pub, 2025, "acute")
+    svg, _ = _draw(charts.static_spec(chart, FOOTER))
+    families = set(re.findall(r'font-family="([^"]*)"', svg))
+    assert families == {charts.style.STATIC_FONT}
+    assert charts.style.STATIC_FONT.startswith("'Liberation Sans', Arial")
+    assert chart.spec["config"]["font"] == charts.style.FONT
+    # the measure: a label in the static font takes the room Liberation Sans gives it
+    probe = {
+        "data": {"values": [{"a": "Ensure Smart Foundations", "b": 1}]},
+        "mark": "bar",
+        "encoding": {"y": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}},
+    }
+    offsets = {
+        font: re.search(
+            r"translate\(([\d.]+),",
+            vl_convert.vegalite_to_svg({**probe, "config": {"font": font}}, vl_version=charts.render.VL_VERSION),
+        ).group(1)
+        for font in (charts.style.STATIC_FONT, "Liberation Sans", "DejaVu Sans")
+    }
+    assert offsets[charts.style.STATIC_FONT] == offsets["Liberation Sans"] != offsets["DejaVu Sans"]

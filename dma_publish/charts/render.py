@@ -22,7 +22,7 @@ from typing import Any
 import vl_convert
 
 from dma_publish.charts.builders import Chart
-from dma_publish.charts.style import DARK_GREY, TEXT
+from dma_publish.charts.style import DARK_GREY, STATIC_FONT, TEXT
 
 # Vega-Lite 6 compiles to Vega 6, the Vega that vl-convert bundles (Vega-Lite 5 compiles to Vega 5
 # and vega-embed warns of the mismatch). Altair 5.5 validates against Vega-Lite 5.20, whose
@@ -185,7 +185,7 @@ def static_spec(chart: Chart, footer: Sequence[str] = ()) -> dict[str, Any]:
     spec = json.loads(json.dumps(chart.spec))
     spec["width"] = STATIC_WIDTH
     spec["title"] = {"text": chart.title, "subtitle": _wrap(chart.key, 95)}
-    spec["config"] = {**spec.get("config", {}), "title": TITLE_CONFIG}
+    spec["config"] = {**spec.get("config", {}), "font": STATIC_FONT, "title": TITLE_CONFIG}
     if not footer:
         return spec
     # The chart becomes the one view of a vertical concatenation, and the footer that view's

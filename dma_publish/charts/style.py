@@ -25,6 +25,10 @@ PALE_GREY = "#E8EDEE"
 # Okabe-Ito vermilion: colour-blind safe against NHS blue, 3.9:1 against white.
 VERMILION = "#D55E00"
 FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Arial, sans-serif"
+# A standalone image's text is laid out when it is drawn (vl-convert measures it with the Liberation
+# Sans it carries) and shown later wherever the file is opened: name fonts of the same widths
+# first (Liberation Sans, Arial and Helvetica share their metrics), so no label runs past its room.
+STATIC_FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"
 SCORE_DOMAIN = [1, 5]
 LEVELS = [1, 2, 3, 4, 5]
 GRID_STEP = 34  # pixels per row in the level grids
@@ -68,6 +72,7 @@ def dma_theme() -> alt.theme.ThemeConfig:
                 "orient": "top",
                 "direction": "horizontal",
                 "labelLimit": 300,
+                "titleLimit": 400,
             },
             "title": {"color": TEXT, "subtitleColor": DARK_GREY, "anchor": "start"},
             "range": {"category": [NHS_BLUE, VERMILION, "#009E73", "#CC79A7", "#0072B2"]},

@@ -22,13 +22,26 @@ CHARTS_SETTLED = """() => [...document.querySelectorAll('.dma-chart__view')].eve
     (v) => ['done', 'error'].includes(v.getAttribute('data-rendered')))"""
 
 
-def open_page(page: Any, url: str, log: RequestLog | None = None) -> Any:
-    """Go to `url`, wait for the load event and for every chart to settle; return the response."""
+def open_page(page: Any, url: str, log: RequestLog | None = None, draw_all: bool = True) -> Any:
+    """Go to `url` and wait for the load event; return the response.
+
+    A page draws a chart only when it comes near the screen (charts.js). With `draw_all` the
+    page is asked to draw every chart, as it does before printing (`dmaCharts.renderAll`, the
+    same code path), and the call waits until each has settled: the tests then read every chart,
+    those in hidden tabs and far down the page too. `tests/e2e/test_e2e_lazy_charts.py` checks
+    the drawing on approach."""
     if log is not None:
         log.clear()
     response = page.goto(url, wait_until="load")
-    page.wait_for_function(CHARTS_SETTLED, timeout=CHART_TIMEOUT_MS)
+    if draw_all:
+        draw_charts(page)
     return response
+
+
+def draw_charts(page: Any) -> None:
+    """Ask the page to draw every chart now; wait until every chart view has settled."""
+    page.evaluate("() => window.dmaCharts ? window.dmaCharts.renderAll().then(() => true) : true")
+    page.wait_for_function(CHARTS_SETTLED, timeout=CHART_TIMEOUT_MS)
 
 
 def assert_clean(log: RequestLog, where: str) -> None:
