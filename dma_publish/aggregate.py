@@ -1,8 +1,11 @@
 """Benchmarks: how scores are spread within each peer group, per year and measure (no ranks).
 
-A pure stage. Peer groups stay within a survey: secondary-care returns are compared nationally,
-by region, by ICB system (an ICB's member trusts), by care setting and by region and care setting;
-ICB returns are compared among ICBs nationally and by region.
+A pure stage. Peer groups compare like with like: every group is one care setting (pillars are
+built from different domain sets in each setting), at one level of geography. Trusts are compared
+with trusts of the same setting nationally, in their region and in their ICB system (an ICB's
+member trusts); ICBs' own returns (care setting `icb`) with ICBs nationally and in their region.
+A trust with two care settings has one return, so one row, in each setting's groups, and never
+counts twice in one group.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ ICB_SURVEY_SETTING = "icb"
 def benchmark(scores: Any, reference: Any) -> pd.DataFrame:
     """Count, mean, median, quartiles, range and organisations at each level, per peer group.
 
-    A unit is one organisation in one care setting. Quartiles interpolate linearly (pandas'
-    default); for pillar and overall scores the level is the score rounded half away from zero.
+    A unit is one organisation in one care setting, and a group holds one care setting, so each
+    organisation appears in it once. Quartiles are type 7 (R's default, Excel's QUARTILE.INC:
+    linear interpolation); for pillar and overall scores the level is the score rounded half away
+    from zero.
     """
     units = measure_values(scores)
     places = reference.organisations[["org_code", "icb_code", "region_code"]]
@@ -69,27 +74,17 @@ def measure_values(scores: Any) -> pd.DataFrame:
 
 
 def peer_group_members(units: pd.DataFrame) -> pd.DataFrame:
-    """Each unit once per peer group it belongs to, with peer_group_type, peer_group_code and care_setting."""
+    """Each unit once per peer group it belongs to, with peer_group_type and peer_group_code.
+
+    A group is one care setting at one level: national, region and (trusts only) ICB system.
+    """
     secondary = units[units["survey"] == "secondary_care"]
     groups = [
-        units.assign(peer_group_type="national", peer_group_code=NATIONAL_CODE, group_setting="all"),
-        units.assign(peer_group_type="region", peer_group_code=units["region_code"], group_setting="all"),
-        secondary.assign(
-            peer_group_type="icb_system", peer_group_code=secondary["icb_code"], group_setting="all"
-        ),
-        secondary.assign(
-            peer_group_type="care_setting",
-            peer_group_code=secondary["care_setting"],
-            group_setting=secondary["care_setting"],
-        ),
-        secondary.assign(
-            peer_group_type="region_care_setting",
-            peer_group_code=secondary["region_code"] + ":" + secondary["care_setting"],
-            group_setting=secondary["care_setting"],
-        ),
+        units.assign(peer_group_type="national", peer_group_code=NATIONAL_CODE),
+        units.assign(peer_group_type="region", peer_group_code=units["region_code"]),
+        secondary.assign(peer_group_type="icb_system", peer_group_code=secondary["icb_code"]),
     ]
     members = pd.concat(groups, ignore_index=True)
-    members = members.drop(columns="care_setting").rename(columns={"group_setting": "care_setting"})
     return members.dropna(subset=["peer_group_code"])
 
 

@@ -14,7 +14,7 @@ Constraints (all linear in the unknowns, each withheld score encoded as five 0/1
 - a published pillar score with its `n_scores`: the mean of the pillar's scores;
 - a published overall score with `n_pillars`: the mean of the pillar means;
 - a published like-for-like score and previous score: means over the comparable scores;
-- every published benchmark row (national, region, ICB system, care setting, region and care
+- every published benchmark row (national, region and ICB system, each in one care
   setting; totals across nested groups follow from the rows themselves): `n_level_1`..`n_level_5`,
   the mean, the minimum and maximum, and for whole-number measures the median and quartiles
   (type 7, Excel QUARTILE.INC: order statistics encoded exactly). For pillar and overall rows with

@@ -246,10 +246,8 @@ def _benchmarks(pub: Publication) -> pd.DataFrame:
     frame = _flag(pub.benchmarks, "is_suppressed").rename(columns=_STAT_RENAMES)
     group_names = _group_names(pub)
     frame["peer_group_name"] = [
-        _peer_group_name(group_names, t, c, s)
-        for t, c, s in zip(
-            frame["peer_group_type"], frame["peer_group_code"], frame["care_setting"], strict=True
-        )
+        _peer_group_name(group_names, c, s)
+        for c, s in zip(frame["peer_group_code"], frame["care_setting"], strict=True)
     ]
     frame["measure_name"] = _measure_names(pub, frame)
     return frame
@@ -266,12 +264,9 @@ def _group_names(pub: Publication) -> dict[str, str]:
     return {"ENG": "England", **regions, **icbs, **settings}
 
 
-def _peer_group_name(names: dict[str, str], group_type: str, code: str, setting: str) -> str:
-    """A peer group's name, e.g. 'London, Acute' for a region and care setting."""
-    if group_type == "region_care_setting":
-        region, _, care_setting = code.partition(":")
-        return f"{names.get(region, region)}, {names.get(care_setting, care_setting)}"
-    return names.get(code, code)
+def _peer_group_name(names: dict[str, str], code: str, setting: str) -> str:
+    """A peer group's name and its one care setting, e.g. 'London, Acute'."""
+    return f"{names.get(code, code)}, {names.get(setting, setting)}"
 
 
 def _measure_names(pub: Publication, frame: pd.DataFrame) -> pd.Series:

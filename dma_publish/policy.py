@@ -34,8 +34,6 @@ LEVEL_RANK = {"organisation": 0, "icb_system": 1, "region": 2, "national": 3}
 PEER_GROUP_LEVEL = {
     "icb_system": "icb_system",
     "region": "region",
-    "region_care_setting": "region",
-    "care_setting": "national",
     "national": "national",
 }
 

@@ -48,7 +48,7 @@ VERSION_PATTERN = r"^\d{4}\.\d+\.\d+$"
 CARE_SETTINGS = ("acute", "mental_health", "community", "ambulance", "icb")
 SURVEYS = ("secondary_care", "icb")
 COMPARABILITY_STATUSES = ("comparable", "changed", "new", "discontinued", "moved")
-PEER_GROUP_TYPES = ("national", "region", "icb_system", "care_setting", "region_care_setting")
+PEER_GROUP_TYPES = ("national", "region", "icb_system")
 SCORE_TABLES = ("domain_scores", "pillar_scores", "overall_scores")
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
@@ -509,7 +509,9 @@ _FIELD_LIST: list[Field] = [
     _f(
         "peer_group_type",
         "Peer group type",
-        "The kind of peer group: national, region, icb_system, care_setting or region_care_setting.",
+        "The level of the peer group: national, region or icb_system (an ICB's member trusts). "
+        "Every group holds one care setting (care_setting): pillar and overall scores are built "
+        "from different domains in each setting, so settings are never pooled.",
         "string",
         "string",
         enum=PEER_GROUP_TYPES,
@@ -517,7 +519,7 @@ _FIELD_LIST: list[Field] = [
     _f(
         "peer_group_code",
         "Peer group code",
-        "ENG (national), a region code, an ICB code, a care setting, or region_code:care_setting.",
+        "ENG (national), a region code or an ICB code.",
         "string",
         "string",
     ),
@@ -548,7 +550,8 @@ _FIELD_LIST: list[Field] = [
     _count(
         "n_orgs",
         "Organisations",
-        "Number of organisations (one per care setting) in the peer group with a score.",
+        "Number of distinct organisations in the peer group with a score (a group holds one "
+        "care setting, so each organisation counts once).",
         unit="organisations",
         minimum=1,
     ),
@@ -652,9 +655,11 @@ _TABLE_LIST: list[Table] = [
     Table(
         "benchmarks",
         "Benchmarks",
-        "One row per peer group, care setting, year and measure: how the group's scores are "
-        "distributed (count, mean, median, quartiles, range, organisations at each level). "
-        "Benchmarks compare; they are not a league table.",
+        "One row per peer group (a level of geography and one care setting), year and measure: "
+        "how the group's scores are distributed (count, mean, median, quartiles of type 7, "
+        "range, organisations at each level). A trust with two care settings is one row in each "
+        "setting's groups and never counts twice in one group. Benchmarks compare; they are not "
+        "a league table.",
         (
             "year",
             "survey",
@@ -678,8 +683,9 @@ _TABLE_LIST: list[Table] = [
         tuple(BENCHMARK_KEY),
         overrides={
             "care_setting": {
-                "enum": (*CARE_SETTINGS, "all"),
-                "description": "The care setting the peer group covers, or all.",
+                "enum": CARE_SETTINGS,
+                "description": "The one care setting the peer group covers (icb: ICBs' own "
+                "survey). Settings are never pooled.",
             },
         },
         groupings={"measure_id": "measure_type", "peer_group_code": "peer_group_type"},

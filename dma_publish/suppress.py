@@ -9,8 +9,8 @@ downstream: the value is missing and its `is_suppressed` flag is true.
   withheld too, and so is a like-for-like pillar score computed over a different set of domains.
 - Aggregates: a benchmark is withheld when its peer group is finer than the domain's finest level,
   or describes fewer organisations than the minimum group size. Where a group is split into parts
-  (nation into regions or care settings, region into care settings or ICB systems) and exactly one
-  part is withheld, the smallest other part is withheld too, so the withheld one cannot be worked
+  (a care setting's nation into regions, a region into ICB systems) and exactly one part is
+  withheld, the smallest other part is withheld too, so the withheld one cannot be worked
   out as the whole minus the rest.
 - "What the next level needs": the elements of the next level an organisation has not met, only
   for the domains whose organisation scores are published and whose policy allows it.
@@ -108,7 +108,7 @@ def _primary_benchmark_mask(
     return pd.Series(too_fine | too_small, index=bench.index)
 
 
-CELL = ["year", "survey", "measure_type", "measure_id"]
+CELL = ["year", "survey", "care_setting", "measure_type", "measure_id"]
 
 
 def _partitions(
@@ -119,27 +119,21 @@ def _partitions(
     Each entry is (positions, group): the row positions of the parts, ordered by group and then
     by (n_orgs, peer_group_code), so the first visible part of a group is the one to withhold
     next; and each part's group number. A group is one whole (a parent row present in the same
-    year, survey and measure) and the parts of one kind that split it:
+    year, survey, care setting and measure) and the parts of one kind that split it:
 
-    - the nation (care setting `all`) into care settings, and into regions;
-    - a region into its region-care-setting groups, and into its ICB systems;
-    - a care setting into its region-care-setting groups.
+    - the nation into regions;
+    - a region into its ICB systems.
     """
-    t, code, cs = bench["peer_group_type"], bench["peer_group_code"], bench["care_setting"]
+    t, code = bench["peer_group_type"], bench["peer_group_code"]
     icb_region = (
         reference.loc[reference["org_type"] == "icb", ["org_code", "region_code"]]
         .drop_duplicates("org_code")
         .set_index("org_code")["region_code"]
     )
-    national = (t == "national") & (cs == "all")
-    rcs = t == "region_care_setting"
     kinds = [
         # (parent rows, their key, child rows, a function giving the children's key)
-        (national, None, t == "care_setting", None),
-        (national, None, t == "region", None),
-        (t == "region", code, rcs, lambda c: c.str.split(":", n=1).str[0]),
+        (t == "national", None, t == "region", None),
         (t == "region", code, t == "icb_system", lambda c: c.map(icb_region)),
-        (t == "care_setting", cs, rcs, lambda c: cs.loc[c.index]),
     ]
     (cell,) = _key_codes([bench], CELL)
     code_rank, _ = pd.factorize(code, sort=True)

@@ -158,14 +158,12 @@ ORGS = pd.DataFrame(
 
 def _bench(measure_id="cyber", measure_type="domain") -> pd.DataFrame:
     rows = [
-        ("national", "ENG", "all", 20),
-        ("care_setting", "acute", "acute", 17),
-        ("care_setting", "ambulance", "ambulance", 3),
-        ("region", "R1", "all", 20),
-        ("region_care_setting", "R1:acute", "acute", 17),
-        ("region_care_setting", "R1:ambulance", "ambulance", 3),
-        ("icb_system", "Q1", "all", 12),
-        ("icb_system", "Q2", "all", 8),
+        ("national", "ENG", "acute", 17),
+        ("national", "ENG", "ambulance", 3),
+        ("region", "R1", "acute", 17),
+        ("region", "R1", "ambulance", 3),
+        ("icb_system", "Q1", "acute", 10),
+        ("icb_system", "Q2", "acute", 7),
     ]
     return pd.DataFrame(
         [_bench_row(*r, measure_type=measure_type, measure_id=measure_id) for r in rows]
@@ -173,24 +171,44 @@ def _bench(measure_id="cyber", measure_type="domain") -> pd.DataFrame:
 
 
 def test_aggregates_finer_than_the_policy_or_too_small_are_suppressed_and_so_is_their_complement():
-    out = suppress_benchmarks(_bench(), _treatment(), ORGS, 5).set_index("peer_group_code")
+    out = suppress_benchmarks(_bench(), _treatment(), ORGS, 5)
+    out = out.set_index(["peer_group_code", "care_setting"])
     # icb_system is finer than the domain's finest level (region): withheld
-    assert out.loc["Q1", "is_suppressed"] and out.loc["Q2", "is_suppressed"]
-    # ambulance groups describe 3 organisations (< 5): withheld; acute is then the whole minus
-    # the rest, so it is withheld too
-    for code in ("ambulance", "R1:ambulance", "acute", "R1:acute"):
-        assert out.loc[code, "is_suppressed"], code
-        assert np.isnan(out.loc[code, "mean"]) and pd.isna(out.loc[code, "n_level_3"])
-    # national and regional aggregates of the withheld domain are still published
-    assert not out.loc["ENG", "is_suppressed"] and out.loc["ENG", "mean"] == 3.0
-    assert not out.loc["R1", "is_suppressed"]
-    assert out.loc["ENG", "n_orgs"] == 20  # counts of organisations are never withheld
+    assert out.loc[("Q1", "acute"), "is_suppressed"] and out.loc[("Q2", "acute"), "is_suppressed"]
+    # ambulance groups describe 3 organisations (< 5): withheld
+    for key in (("ENG", "ambulance"), ("R1", "ambulance")):
+        assert out.loc[key, "is_suppressed"], key
+        assert np.isnan(out.loc[key, "mean"]) and pd.isna(out.loc[key, "n_level_3"])
+    # the acute groups are not parts of an all-settings whole (there is none), so they stay
+    assert not out.loc[("ENG", "acute"), "is_suppressed"]
+    assert out.loc[("ENG", "acute"), "mean"] == 3.0
+    assert not out.loc[("R1", "acute"), "is_suppressed"]
+    assert out.loc[("ENG", "ambulance"), "n_orgs"] == 3  # counts are never withheld
 
 
 def test_pillar_aggregates_are_published_at_icb_system_level_when_large_enough():
     out = suppress_benchmarks(_bench("safe_practice", "pillar"), _treatment(), ORGS, 5)
     out = out.set_index("peer_group_code")
     assert not out.loc["Q1", "is_suppressed"] and not out.loc["Q2", "is_suppressed"]
+
+
+def test_a_care_setting_split_into_regions_loses_its_smallest_other_part_too():
+    rows = [
+        ("national", "ENG", "acute", 30),
+        ("region", "R1", "acute", 3),  # too small
+        ("region", "R2", "acute", 12),
+        ("region", "R3", "acute", 15),
+        # another setting is a separate whole: nothing of it is withheld
+        ("national", "ENG", "community", 30),
+        ("region", "R1", "community", 10),
+        ("region", "R2", "community", 20),
+    ]
+    bench = pd.DataFrame(
+        [_bench_row(*r, measure_type="pillar", measure_id="well_led") for r in rows]
+    )
+    out = suppress_benchmarks(bench, _treatment(), ORGS_3, 5)
+    hidden = set(map(tuple, out.loc[out["is_suppressed"], ["peer_group_code", "care_setting"]].values))
+    assert hidden == {("R1", "acute"), ("R2", "acute")}
 
 
 def test_next_level_lists_only_unmet_elements_of_the_next_level_where_allowed():
@@ -226,13 +244,13 @@ ORGS_3 = pd.DataFrame(
 
 def test_a_region_split_into_icb_systems_loses_its_smallest_other_part_too():
     rows = [
-        ("national", "ENG", "all", 40),
-        ("region", "R1", "all", 30),
-        ("region", "R2", "all", 10),
-        ("icb_system", "Q1", "all", 3),  # too small
-        ("icb_system", "Q2", "all", 12),
-        ("icb_system", "Q3", "all", 15),
-        ("icb_system", "Q4", "all", 10),  # R2's only ICB: the whole is R2, nothing to difference
+        ("national", "ENG", "acute", 40),
+        ("region", "R1", "acute", 30),
+        ("region", "R2", "acute", 10),
+        ("icb_system", "Q1", "acute", 3),  # too small
+        ("icb_system", "Q2", "acute", 12),
+        ("icb_system", "Q3", "acute", 15),
+        ("icb_system", "Q4", "acute", 10),  # R2's only ICB: the whole is R2, nothing to difference
     ]
     bench = pd.DataFrame(
         [_bench_row(*r, measure_type="pillar", measure_id="well_led") for r in rows]
@@ -249,28 +267,13 @@ def _reference_hidden(bench: pd.DataFrame, treatment, orgs, min_size: int) -> np
 
     bench = bench.reset_index(drop=True)
     hidden = _primary_benchmark_mask(bench, treatment, min_size).to_numpy().copy()
-    t, code, cs = bench["peer_group_type"], bench["peer_group_code"], bench["care_setting"]
-    pairs = [
-        ((t == "national") & (cs == "all"), t == "care_setting"),
-        ((t == "national") & (cs == "all"), t == "region"),
-    ]
+    t, code = bench["peer_group_type"], bench["peer_group_code"]
+    pairs = [(t == "national", t == "region")]
     for region in sorted(bench.loc[t == "region", "peer_group_code"].unique()):
         icbs = orgs.loc[(orgs["org_type"] == "icb") & (orgs["region_code"] == region), "org_code"]
-        pairs.append(
-            (
-                (t == "region") & (code == region),
-                (t == "region_care_setting") & code.str.startswith(f"{region}:"),
-            )
-        )
         pairs.append(((t == "region") & (code == region), (t == "icb_system") & code.isin(icbs)))
-    for setting in sorted(bench.loc[t == "care_setting", "care_setting"].unique()):
-        pairs.append(
-            (
-                (t == "care_setting") & (cs == setting),
-                (t == "region_care_setting") & (cs == setting),
-            )
-        )
-    cell = ["year", "survey", "measure_type", "measure_id"]
+    # a whole and its parts share one care setting: settings are never pooled
+    cell = ["year", "survey", "care_setting", "measure_type", "measure_id"]
     for _ in range(10):
         changed = False
         for parent_mask, child_mask in pairs:
@@ -299,12 +302,10 @@ def test_secondary_suppression_matches_the_plain_loops_on_random_tables(seed):
         columns=["org_code", "org_type", "region_code"],
     )
     settings = ["acute", "ambulance", "community"]
-    groups = [("national", "ENG", "all")]
-    groups += [("care_setting", s, s) for s in settings]
-    groups += [("region", r, "all") for r in regions]
-    groups += [("region_care_setting", f"{r}:{s}", s) for r in regions for s in settings]
-    groups += [("icb_system", q, "all") for qs in regions.values() for q in qs]
-    groups += [("icb_system", "QX", "all")]  # an ICB the reference does not know
+    groups = [("national", "ENG", s) for s in settings]
+    groups += [("region", r, s) for r in regions for s in settings]
+    groups += [("icb_system", q, s) for qs in regions.values() for q in qs for s in settings]
+    groups += [("icb_system", "QX", "acute")]  # an ICB the reference does not know
     rows = []
     for year in (2024, 2025):
         for measure_type, measure_id in (

@@ -477,65 +477,73 @@ def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
         )
         for name, code, cs in members
     ]
-    national = lk.bench.get((year, "secondary_care", "national", "", "all", "pillar"), {})
-    # The system's median as published (withheld where the group is too small to show).
-    system = lk.bench.get((year, "secondary_care", "icb_system", icb_code, "all", "pillar"), {})
-    rows, points, pairs = [], [], []
-    for i, pillar in enumerate(lk.pillars):
-        pid = pillar["pillar_id"]
-        values = [s[pid] for *_, s in member_scores if not is_missing(s.get(pid))]
-        stats = system.get(pid) or {}
-        median = None if stats.get("is_suppressed") else stats.get("median")
-        median = None if is_missing(median) else median
-        row = _row(
-            i,
-            pillar["pillar_name"],
-            national.get(pid),
-            t="" if median is None else f"system median {fmt(median)}",
-        )
-        points += [
-            _point(row, "a", s[pid], f"{name} ({lk.setting_name(cs).lower()})")
-            for name, _, cs, s in member_scores
-            if not is_missing(s.get(pid))
+    settings = [cs for cs in lk.settings if any(m[2] == cs for m in members)]
+    rows, points, pairs, table = [], [], [], []
+    for cs in settings:
+        # Like with like: each setting's trusts against that setting's national spread, and the
+        # system's median in that setting as published (withheld where the group is too small).
+        national = lk.peer_stats(year, cs, "pillar")
+        system = lk.bench.get((year, "secondary_care", "icb_system", icb_code, cs, "pillar"), {})
+        in_setting = [m for m in member_scores if m[2] == cs]
+        medians = []
+        for pillar in lk.pillars:
+            pid = pillar["pillar_id"]
+            stats = system.get(pid) or {}
+            median = None if stats.get("is_suppressed") else stats.get("median")
+            median = None if is_missing(median) else median
+            medians.append(median)
+            row = _row(
+                len(rows),
+                f"{pillar['pillar_name']} ({lk.setting_name(cs).lower()})",
+                national.get(pid),
+                t="" if median is None else f"system median {fmt(median)}",
+            )
+            points += [
+                _point(row, "a", sc[pid], f"{name} ({lk.setting_name(cs).lower()})")
+                for name, _, _, sc in in_setting
+                if not is_missing(sc.get(pid))
+            ]
+            if median is not None:
+                points.append(_point(row, "b", median, "System median"))
+            if median is None and all(is_missing(sc.get(pid)) for *_, sc in in_setting):
+                row["n"] = "No scores"
+            rows.append(row)
+            pairs.append((median, national.get(pid, {}).get("median")))
+        table += [
+            (
+                f"System median, {lk.setting_name(cs).lower()}",
+                "Member trust returns",
+                *(fmt(m) for m in medians),
+            ),
+            (
+                f"National median, {lk.setting_name(cs).lower()}",
+                lk.peers_label(cs).capitalize(),
+                *(fmt(national.get(p["pillar_id"], {}).get("median")) for p in lk.pillars),
+            ),
         ]
-        if median is not None:
-            points.append(_point(row, "b", median, "System median"))
-        if not values and median is None:
-            row["n"] = "No scores"
-        rows.append(row)
-        pairs.append((median, national.get(pid, {}).get("median")))
     above, known = _at_or_above(pairs)
-    medians = [m for m, _ in pairs]
-    table = [
-        (
-            "System median",
-            "Member trust returns",
-            *(fmt(m) for m in medians),
-        ),
-        (
-            "National median",
-            "All trusts",
-            *(fmt(national.get(p["pillar_id"], {}).get("median")) for p in lk.pillars),
-        ),
-    ] + [
-        (name, lk.setting_name(cs), *(fmt(s.get(p["pillar_id"])) for p in lk.pillars))
-        for name, _, cs, s in member_scores
+    table += [
+        (name, lk.setting_name(cs), *(fmt(sc.get(p["pillar_id"])) for p in lk.pillars))
+        for name, _, cs, sc in member_scores
     ]
     n_trusts = len({code for _, code, _ in members})
     return Chart(
         chart_id=chart_id("icb", icb_code, year, "system"),
         kind="icb_system",
         scope=("icb", icb_code, year),
-        title=f"Member trusts' pillar scores against the national spread, {year}",
+        title=f"Member trusts' pillar scores against the national spread, by care setting, {year}",
         description=(
-            f"Dot plot of the pillar scores of {icb['org_name']}'s member trusts for {year} and their "
-            "median, each against the spread and median of all trusts in England. The ICB's own "
-            "survey is not comparable with the trusts' and is not drawn."
+            f"Dot plot of the pillar scores of {icb['org_name']}'s member trusts for {year} and "
+            "their median, each care setting against the spread and median of the trusts of that "
+            "setting in England (pillars are built from different domains in each setting, so "
+            "settings are not pooled). The ICB's own survey is not comparable with the trusts' "
+            "and is not drawn."
         ),
         summary=(
             f"{_plural(len(members), 'return')} from {_plural(n_trusts, 'member trust')}; "
             + (
-                f"their median is at or above the national median in {above} of {known} pillars."
+                f"their median is at or above the national median of their care setting in "
+                f"{above} of {known} pillars."
                 if known
                 else "their median is withheld [c] under the publication policy (too few returns)."
                 if members
@@ -543,8 +551,9 @@ def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
             )
         ),
         key=(
-            "Circles: member trusts' returns (one per care setting); diamond: their median. "
-            + SPREAD_KEY.format(peers="all trusts in England")
+            "Circles: member trusts' returns (one per care setting); diamond: their median in "
+            "that setting. "
+            + SPREAD_KEY.format(peers="the trusts of that care setting in England")
             + " The ICB's own survey is a different questionnaire, so it is not on this axis."
         ),
         spec=fill(

@@ -92,27 +92,14 @@ class Lookup:
     def peer_stats(self, year: int, care_setting: str, measure_type: str) -> dict[str, Record]:
         """Benchmarks of an organisation's national peers: its care setting, or all ICBs."""
         survey = self.settings[care_setting]["survey"]
-        if survey == "icb":
-            return self.bench.get((year, survey, "national", "", "all", measure_type), {})
-        return self.bench.get((year, survey, "care_setting", "", care_setting, measure_type), {})
+        return self.bench.get((year, survey, "national", "", care_setting, measure_type), {})
 
     def region_stats(
         self, year: int, region_code: str, care_setting: str, measure_type: str
     ) -> dict[str, Record]:
         """Benchmarks of a region's organisations in a care setting (ICBs: the region's ICBs)."""
         survey = self.settings[care_setting]["survey"]
-        if survey == "icb":
-            key = (year, survey, "region", region_code, "all", measure_type)
-        else:
-            key = (
-                year,
-                survey,
-                "region_care_setting",
-                f"{region_code}:{care_setting}",
-                care_setting,
-                measure_type,
-            )
-        return self.bench.get(key, {})
+        return self.bench.get((year, survey, "region", region_code, care_setting, measure_type), {})
 
     def setting_name(self, care_setting: str) -> str:
         """The care setting's display name."""
@@ -126,9 +113,9 @@ class Lookup:
 
 
 def _bench_key(rec: Record) -> tuple:
-    """Benchmarks key; national and care-setting groups need no code (there is one nation)."""
+    """Benchmarks key; national groups need no code (there is one nation)."""
     ptype = rec["peer_group_type"]
-    code = "" if ptype in ("national", "care_setting") else rec["peer_group_code"]
+    code = "" if ptype == "national" else rec["peer_group_code"]
     return (
         int(rec["year"]),
         rec["survey"],

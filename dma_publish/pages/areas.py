@@ -17,7 +17,7 @@ from dma_publish.pages.markdown import (
 )
 from dma_publish.pages.organisations import PageLinks
 from dma_publish.pages.render import render
-from dma_publish.pages.site import NATIONAL, Org, Site, rel
+from dma_publish.pages.site import Org, Site, rel
 
 SURVEYS = {
     "secondary_care": "Trusts (secondary care survey)",
@@ -32,12 +32,19 @@ def _measures(site: Site) -> list[tuple[str, str, str]]:
     ]
 
 
-def area_pillar_table(site: Site, year: int, survey: str, peer_type: str, code: str) -> Md | None:
-    """An area's pillar spread beside the national one, for one survey and year."""
+def setting_title(site: Site, setting: str) -> str:
+    """A care setting's heading: 'Acute trusts', 'Integrated care boards (ICB survey)'."""
+    if setting == "icb":
+        return SURVEYS["icb"]
+    return f"{site.setting_name(setting)} trusts"
+
+
+def area_pillar_table(site: Site, year: int, setting: str, peer_type: str, code: str) -> Md | None:
+    """An area's pillar spread in one care setting beside that setting's national one."""
     rows = []
     for mtype, mid, name in _measures(site):
-        area = site.area_bench(year, survey, peer_type, code, mtype, mid)
-        nation = site.area_bench(year, survey, "national", NATIONAL, mtype, mid)
+        area = site.area_bench(year, peer_type, code, setting, mtype, mid)
+        nation = site.peers(year, setting, mtype, mid)
         if area is None:
             continue
         rows.append(
@@ -55,11 +62,11 @@ def area_pillar_table(site: Site, year: int, survey: str, peer_type: str, code: 
     return md_table(headers, rows, "lrrrr")
 
 
-def national_pillar_table(site: Site, year: int, survey: str) -> Md | None:
-    """The national spread of pillar scores for one survey and year."""
+def national_pillar_table(site: Site, year: int, setting: str) -> Md | None:
+    """The national spread of pillar scores in one care setting and year."""
     rows = []
     for mtype, mid, name in _measures(site):
-        row = site.area_bench(year, survey, "national", NATIONAL, mtype, mid)
+        row = site.peers(year, setting, mtype, mid)
         if row is not None:
             rows.append(
                 [
@@ -86,12 +93,8 @@ def setting_table(site: Site, year: int, region: str | None = None) -> Md:
     for setting, name in site.setting_names.items():
         if region is None:
             row = site.peers(year, setting, "overall", "overall")
-        elif setting == "icb":
-            row = site.area_bench(year, "icb", "region", region, "overall", "overall")
         else:
-            row = site.benchmark(
-                year, "region_care_setting", f"{region}:{setting}", setting, "overall", "overall"
-            )
+            row = site.area_bench(year, "region", region, setting, "overall", "overall")
         if row is not None:
             rows.append(
                 [
@@ -131,19 +134,21 @@ def returns_table(site: Site) -> Md:
 def headline(site: Site) -> dict[str, Any]:
     """The home page's headline figures for the latest year."""
     year = site.latest
-    trust = site.area_bench(year, "secondary_care", "national", NATIONAL, "overall", "overall")
-    icb = site.area_bench(year, "icb", "national", NATIONAL, "overall", "overall")
     overall = site.pub.scores.overall_scores
     latest = overall[overall["year"] == year]
+    settings = []
+    for setting in site.setting_names:
+        row = site.peers(year, setting, "overall", "overall")
+        if row is not None:
+            label = "ICBs" if setting == "icb" else setting_title(site, setting)
+            settings.append(
+                {"label": label, "median": stat_cell(row, "median"), "iqr": iqr_cell(row)}
+            )
     return {
         "year": year,
         "n_trusts": int(latest.loc[latest["care_setting"] != "icb", "org_code"].nunique()),
         "n_icbs": int(latest.loc[latest["care_setting"] == "icb", "org_code"].nunique()),
-        "trust_median": stat_cell(trust, "median"),
-        "trust_iqr": iqr_cell(trust),
-        "icb_median": stat_cell(icb, "median"),
-        "icb_iqr": iqr_cell(icb),
-        "pillars": national_pillar_table(site, year, "secondary_care"),
+        "settings": settings,
     }
 
 
@@ -194,8 +199,8 @@ def national_page(site: Site, links: PageLinks) -> str:
                 "settings": setting_table(site, year),
                 "chart": Md(links.chart("national.md", "national", year)),
                 "surveys": [
-                    (SURVEYS[s], t)
-                    for s in SURVEYS
+                    (setting_title(site, s), t)
+                    for s in site.setting_names
                     if (t := national_pillar_table(site, year, s)) is not None
                 ],
             }
@@ -261,8 +266,8 @@ def region_page(site: Site, code: str, links: PageLinks) -> str:
     ]
     year = site.latest
     tables = [
-        (SURVEYS[s], t)
-        for s in SURVEYS
+        (setting_title(site, s), t)
+        for s in site.setting_names
         if (t := area_pillar_table(site, year, s, "region", code)) is not None
     ]
     ons = site.pub.reference.regions.set_index("region_code").loc[code, "ons_code"]
@@ -310,7 +315,6 @@ def icbs_index(site: Site) -> str:
     rows = []
     for i in site.by_name("icb"):
         own = site.overall(i.code, "icb", year)
-        system = site.area_bench(year, "secondary_care", "icb_system", i.code, "overall", "overall")
         rows.append(
             [
                 md_link(i.name, rel(i.path, page)),
@@ -318,7 +322,6 @@ def icbs_index(site: Site) -> str:
                 site.regions.get(i.region_code, i.region_code),
                 len(site.members(i.code)),
                 fmt_score(own["score"]) if own else MISSING,
-                stat_cell(system, "median"),
             ]
         )
     headers = [
@@ -327,6 +330,5 @@ def icbs_index(site: Site) -> str:
         "Region",
         "Trusts",
         f"ICB's own overall score {year}",
-        f"Median overall score of its trusts {year}",
     ]
-    return render("icbs.md.j2", page, year=year, table=sortable(md_table(headers, rows, "lllrrr")))
+    return render("icbs.md.j2", page, year=year, table=sortable(md_table(headers, rows, "lllrr")))

@@ -53,18 +53,26 @@ def distribution_table(site: Site, domain: dict[str, Any], score_id: str) -> Md 
 
 
 def region_table(site: Site, domain: dict[str, Any], score_id: str, year: int) -> Md | None:
-    """How returns in each region (all care settings together) sit across the levels."""
+    """How returns in each region and care setting sit across the levels (settings apart: a
+    domain's questions can differ between settings, and a trust counts once in a group)."""
     rows = []
     for code, name in sorted(site.regions.items(), key=lambda kv: (kv[1].casefold(), kv[0])):
-        row = site.area_bench(year, domain["survey"], "region", code, "domain", score_id)
-        if row is not None:
-            rows.append(
-                [name, stat_cell(row, "n_orgs"), *level_counts(row), stat_cell(row, "median")]
-            )
+        for setting in domain["care_settings"]:
+            row = site.area_bench(year, "region", code, setting, "domain", score_id)
+            if row is not None:
+                rows.append(
+                    [
+                        name,
+                        site.setting_name(setting),
+                        stat_cell(row, "n_orgs"),
+                        *level_counts(row),
+                        stat_cell(row, "median"),
+                    ]
+                )
     if not rows:
         return None
-    headers = ["Region", "Returns", *[f"Level {i}" for i in range(1, 6)], "Median"]
-    return md_table(headers, rows, "lr" + "r" * 5 + "r")
+    headers = ["Region", "Care setting", "Returns", *[f"Level {i}" for i in range(1, 6)], "Median"]
+    return md_table(headers, rows, "llr" + "r" * 5 + "r")
 
 
 def comparability_rows(site: Site, domain_id: str) -> list[list[Any]]:

@@ -332,33 +332,39 @@ def member_table(site: Site, icb: Org, year: int, page: str) -> Md:
 
 
 def system_table(site: Site, icb: Org, year: int) -> Md:
-    """How the system's trusts' pillar scores spread, beside the national spread."""
+    """How the system's trusts' pillar scores spread in each care setting, beside the national
+    spread of that setting (settings are never pooled: their pillars use different domains)."""
     rows = []
     measures = [("pillar", pid, name) for pid, name in site.pillars.items()] + [
         ("overall", "overall", site.overall_name)
     ]
-    for mtype, mid, name in measures:
-        system = site.area_bench(year, "secondary_care", "icb_system", icb.code, mtype, mid)
-        nation = site.area_bench(year, "secondary_care", "national", "ENG", mtype, mid)
-        if system is None and nation is None:
+    for setting in site.setting_names:
+        if setting == "icb":
             continue
-        rows.append(
-            [
-                name,
-                stat_cell(system, "median"),
-                iqr_cell(system),
-                stat_cell(system, "n_orgs"),
-                stat_cell(nation, "median"),
-            ]
-        )
+        for mtype, mid, name in measures:
+            system = site.area_bench(year, "icb_system", icb.code, setting, mtype, mid)
+            if system is None:
+                continue
+            nation = site.peers(year, setting, mtype, mid)
+            rows.append(
+                [
+                    site.setting_name(setting),
+                    name,
+                    stat_cell(system, "median"),
+                    iqr_cell(system),
+                    stat_cell(system, "n_orgs"),
+                    stat_cell(nation, "median"),
+                ]
+            )
     headers = [
+        "Care setting",
         "Pillar",
         "System median",
         "System middle half (Q1 to Q3)",
         "Trust returns",
-        "National median",
+        "National median (care setting)",
     ]
-    return md_table(headers, rows, "lrrrr")
+    return md_table(headers, rows, "llrrrr")
 
 
 def _description(site: Site, org: Org) -> str:

@@ -243,18 +243,19 @@ class Site:
         self, year: int, care_setting: str, measure_type: str, measure_id: str
     ) -> dict[str, Any] | None:
         """The national peer group of a care setting: trusts of that setting, or all ICBs."""
-        if care_setting == "icb":
-            key = (year, "icb", "national", NATIONAL, "all", measure_type, measure_id)
-            return self.bench.get(key)
-        return self.benchmark(
-            year, "care_setting", care_setting, care_setting, measure_type, measure_id
-        )
+        return self.benchmark(year, "national", NATIONAL, care_setting, measure_type, measure_id)
 
     def area_bench(
-        self, year: int, survey: str, peer_type: str, code: str, measure_type: str, measure_id: str
+        self,
+        year: int,
+        peer_type: str,
+        code: str,
+        care_setting: str,
+        measure_type: str,
+        measure_id: str,
     ) -> dict[str, Any] | None:
-        """A whole-area benchmark (all care settings of a survey)."""
-        return self.bench.get((year, survey, peer_type, code, "all", measure_type, measure_id))
+        """An area's benchmark in one care setting (settings are never pooled)."""
+        return self.benchmark(year, peer_type, code, care_setting, measure_type, measure_id)
 
     # --- domains ----------------------------------------------------------------------------
 
