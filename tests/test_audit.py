@@ -170,6 +170,9 @@ def test_minimum_group_size_counts_distinct_organisations_not_care_settings():
 
     bench = pub.benchmarks.assign(n_distinct_orgs=distinct_organisations(pub))
     national = bench[(bench["peer_group_type"] == "national") & (bench["measure_type"] == "domain")]
-    assert national["n_orgs"].tolist() == [5] and national["n_distinct_orgs"].tolist() == [4]
+    # one group per care setting: N00 is once in acute and once in community, never twice in one
+    assert national["care_setting"].tolist() == ["acute", "community"]
+    assert national["n_orgs"].tolist() == [4, 1] and national["n_distinct_orgs"].tolist() == [4, 1]
+    assert (bench["n_orgs"] == bench["n_distinct_orgs"]).all()
     out = suppress_benchmarks(bench, _treatment(withheld=()), orgs, 5)
     assert out["is_suppressed"].all()  # no group has five distinct organisations

@@ -391,21 +391,29 @@ def test_icb_system_shows_member_returns_their_median_and_the_national_median(
 ) -> None:
     chart = charts.icb_system(pub, "QAA", 2025)
     points = chart.spec["datasets"]["points"]
+    rows = chart.spec["datasets"]["rows"]
+    # one row per care setting and pillar: settings are never pooled (3 pillars x 2 settings)
+    assert [r["l"] for r in rows][:4] == [
+        "Well Led (acute)", "Ensure Smart Foundations (acute)", "Empower People (acute)",
+        "Well Led (ambulance)",
+    ]  # fmt: skip
     well_led = [(p["s"], p["o"], p["v"]) for p in points if p["i"] == 1]
     assert well_led == [
         ("a", "Alpha Hospitals NHS Trust (acute)", 3.5),
-        ("a", "Beta Ambulance Service (ambulance)", 2.5),
         ("a", "Gamma Healthcare (acute)", 3.0),
-        ("b", "System median", 3.0),
+        ("b", "System median", 3.25),
     ]
+    ambulance = [(p["s"], p["o"], p["v"]) for p in points if p["i"] == 4]
+    assert ambulance == [("a", "Beta Ambulance Service (ambulance)", 2.5), ("b", "System median", 2.5)]
     # The ICB's own survey is not comparable with its trusts': it is never on their axis.
     assert not any(p["o"] == "NHS North Test ICB" for p in points)
-    assert chart.rows[0][:2] == ("System median", "Member trust returns")
-    assert "diamond: their median" in chart.key
-    # national trusts 2025 well led: 3.5, 3.0, 2.0, 4.0, 2.5 -> median 3.0; members' median 3.0
-    assert chart.spec["datasets"]["rows"][0]["m"] == 3.0
-    assert chart.rows[1][:3] == ("National median", "All trusts", "3.00")
-    assert [r[0] for r in chart.rows[2:]] == sorted(r[0] for r in chart.rows[2:])
+    assert chart.rows[0][:2] == ("System median, acute", "Member trust returns")
+    assert "diamond: their median in that setting" in chart.key
+    # national acute trusts 2025 well led: 3.5, 3.0, 2.0, 4.0 -> median 3.25 (the ambulance
+    # trust's 2.5 is in the ambulance row only)
+    assert rows[0]["m"] == 3.25
+    assert chart.rows[1][:3] == ("National median, acute", "Acute trusts", "3.25")
+    assert [r[0] for r in chart.rows[4:]] == sorted(r[0] for r in chart.rows[4:])
     assert chart.summary.startswith("3 returns from 3 member trusts;")
 
 
@@ -422,7 +430,7 @@ def test_national_level_counts_match_the_benchmarks(pub: Publication) -> None:
     cells = chart.spec["datasets"]["cells"]
     assert len(cells) == 15
     bench = pub.benchmarks
-    row = bench[(bench["year"] == 2025) & (bench["peer_group_type"] == "care_setting")
+    row = bench[(bench["year"] == 2025) & (bench["peer_group_type"] == "national")
                 & (bench["care_setting"] == "acute") & (bench["measure_id"] == "well_led")].iloc[0]  # fmt: skip
     counts = [c["n"] for c in cells if c["row"] == "Well Led"]
     assert counts == [int(row[f"n_level_{i}"]) for i in range(1, 6)]

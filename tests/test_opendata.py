@@ -337,10 +337,12 @@ def test_organisations_table(tables: dict[str, pd.DataFrame]) -> None:
 def test_benchmarks_named(tables: dict[str, pd.DataFrame]) -> None:
     """Peer groups and measures carry names."""
     bench = tables["benchmarks"]
-    names = dict(zip(bench["peer_group_code"], bench["peer_group_name"], strict=True))
-    assert names["ENG"] == "England"
-    assert names["Y56:acute"] == "London, Acute"
-    assert names["QZA"] == "North Demo ICB"
+    groups = zip(bench["peer_group_code"], bench["care_setting"], strict=True)
+    names = dict(zip(groups, bench["peer_group_name"], strict=True))
+    # every group is one care setting, and its name says which
+    assert names[("ENG", "acute")] == "England, Acute"
+    assert names[("Y56", "acute")] == "London, Acute"
+    assert names[("QZA", "acute")] == "North Demo ICB, Acute"
     measures = dict(zip(bench["measure_id"], bench["measure_name"], strict=True))
     assert measures["med_robot"] == "Dispensing"
     assert measures["overall"] == "Overall score"

@@ -336,7 +336,7 @@ def test_trust_page_peers_are_the_same_care_setting(pages, pub):
     bench = pub.benchmarks
     row = bench[
         (bench["year"] == 2025)
-        & (bench["peer_group_type"] == "care_setting")
+        & (bench["peer_group_type"] == "national")
         & (bench["care_setting"] == "acute")
         & (bench["measure_type"] == "overall")
     ].iloc[0]
@@ -381,7 +381,7 @@ def test_withheld_domain_page_shows_aggregates_but_no_organisations(policied_pag
     text = policied_pages["domains/medicines.md"]
     assert "**Published only as regional and national aggregates.**" in text
     assert "| Year | Care setting | Returns | Level 1 |" in text
-    assert "| Region | Returns | Level 1 |" in text
+    assert "| Region | Care setting | Returns | Level 1 |" in text
     for org in ("Alpha Trust", "Beta Trust", "RAA", "RBB", "trusts/"):
         assert org not in text
 

@@ -50,11 +50,8 @@ def test_organisation_pages_show_the_scores_in_the_csv_files(built_site) -> None
     overall_score = {
         (r.org_code, r.care_setting, r.year): r.overall_score for r in overall.itertuples()
     }
-    # Peers: trusts of the same care setting; for an ICB, all ICBs.
-    peers = bench[
-        (bench["peer_group_type"] == "care_setting")
-        | ((bench["peer_group_type"] == "national") & (bench["survey"] == "icb"))
-    ]
+    # Peers: trusts of the same care setting nationally; for an ICB, all ICBs.
+    peers = bench[bench["peer_group_type"] == "national"]
     medians = {
         (r.year, r.care_setting, r.measure_type, r.measure_name): r.median_score
         for r in peers.itertuples()
@@ -72,15 +69,14 @@ def test_organisation_pages_show_the_scores_in_the_csv_files(built_site) -> None
             if match is None:
                 continue
             year = match["year"]
-            survey_setting = "all" if setting == "icb" else setting
             for line in match["table"].splitlines()[2:]:
                 pillar, score, median, *_ = _cells(line)
                 if pillar == "Overall":
                     assert score == overall_score[(code, setting, year)], (page.name, setting)
-                    expected = medians.get((year, survey_setting, "overall", "Overall score"))
+                    expected = medians.get((year, setting, "overall", "Overall score"))
                 else:
                     assert score == pillar_score[(code, setting, year, pillar)], (page.name, pillar)
-                    expected = medians.get((year, survey_setting, "pillar", pillar))
+                    expected = medians.get((year, setting, "pillar", pillar))
                 if expected is not None and median != "[c]":
                     assert median == expected, (page.name, setting, pillar)
                 checked += 1
