@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dma_publish import response
 from dma_publish.errors import PublishError
 from dma_publish.pipeline import Publication
 from dma_publish.registry import (
@@ -116,6 +117,8 @@ def publication_tables(pub: Publication) -> dict[str, pd.DataFrame]:
         "domains": _domains,
         "organisations": _organisations,
         "comparability_notes": _comparability_notes,
+        "returns": _returns,
+        "reconciliation": _reconciliation,
         "revisions": lambda p: _revisions(p.release),
     }
     tables = tables_for(pub.granularity)
@@ -355,6 +358,17 @@ def _organisations(pub: Publication) -> pd.DataFrame:
         lambda codes: ";".join(codes) or pd.NA
     )
     return frame
+
+
+def _returns(pub: Publication) -> pd.DataFrame:
+    """Every expected return: scored, rejected or missing (non-response)."""
+    register = response.return_register(pub.validated, pub.reference.organisations, pub.years)
+    return _with_orgs(register, pub)
+
+
+def _reconciliation(pub: Publication) -> pd.DataFrame:
+    """Answer rows and returns read, scored and rejected; returns expected and missing; by year."""
+    return response.reconciliation(pub.validated, pub.reference.organisations, pub.years)
 
 
 def _comparability_notes(pub: Publication) -> pd.DataFrame:

@@ -48,12 +48,14 @@ VERSION_PATTERN = r"^\d{4}\.\d+\.\d+$"
 CARE_SETTINGS = ("acute", "mental_health", "community", "ambulance", "icb")
 SURVEYS = ("secondary_care", "icb")
 COMPARABILITY_STATUSES = ("comparable", "changed", "new", "discontinued", "moved")
+RETURN_STATUSES = ("scored", "rejected", "missing")
 PEER_GROUP_TYPES = ("national", "region", "icb_system")
 SCORE_TABLES = ("domain_scores", "pillar_scores", "overall_scores")
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "int8": pa.int8(),
     "int16": pa.int16(),
+    "int32": pa.int32(),
     "float64": pa.float64(),
     "string": pa.string(),
     "bool": pa.bool_(),
@@ -61,6 +63,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 _PANDAS_DTYPES = {
     "int8": "Int8",
     "int16": "Int16",
+    "int32": "Int32",
     "float64": "Float64",
     "string": "string",
     "bool": "boolean",
@@ -161,10 +164,10 @@ def _score(name: str, title: str, description: str, **kw: Any) -> Field:
     return _f(name, title, description, "number", "float64", kind="indicator", **kw)
 
 
-def _count(name: str, title: str, description: str, **kw: Any) -> Field:
+def _count(name: str, title: str, description: str, storage: str = "int16", **kw: Any) -> Field:
     """A whole-number count (never written with a decimal point)."""
     kw = {"dp": 0, "minimum": 0, **kw}
-    return _f(name, title, description, "integer", "int16", kind="indicator", **kw)
+    return _f(name, title, description, "integer", storage, kind="indicator", **kw)
 
 
 _LEVEL_COUNTS = [
@@ -611,6 +614,76 @@ _FIELD_LIST: list[Field] = [
     _f("note", "Note", "What the version changed.", "string", "string"),
     # --- per-organisation slices -----------------------------------------------------------
     _f("table", "Table", "Which table the row comes from.", "string", "string", enum=SCORE_TABLES),
+    # --- returns: reconciliation and non-response --------------------------------------------
+    _f(
+        "return_status",
+        "Return status",
+        "scored (passed validation and scored), rejected (failed validation: set aside whole and "
+        "listed in the validation report) or missing (expected but not received: no answer rows).",
+        "string",
+        "string",
+        enum=RETURN_STATUSES,
+    ),
+    _count(
+        "n_answer_rows",
+        "Answer rows",
+        "Answer rows read for the return (0 when it is missing).",
+        unit="rows",
+    ),
+    _count(
+        "n_errors",
+        "Errors",
+        "Validation errors found in the return (a return with any error is rejected).",
+        unit="errors",
+    ),
+    _count(
+        "returns_expected",
+        "Returns expected",
+        "Returns expected: every organisation in the reference list, once for each of its care "
+        "settings (an ICB once, for its own survey).",
+        unit="returns",
+    ),
+    _count(
+        "returns_read",
+        "Returns read",
+        "Returns with at least one answer row in the returns file.",
+        unit="returns",
+    ),
+    _count("returns_scored", "Returns scored", "Returns read and scored.", unit="returns"),
+    _count(
+        "returns_rejected",
+        "Returns rejected",
+        "Returns read and rejected whole by validation.",
+        unit="returns",
+    ),
+    _count(
+        "returns_missing",
+        "Returns missing",
+        "Expected returns not received (non-response).",
+        unit="returns",
+    ),
+    _count(
+        "returns_unexpected",
+        "Returns not expected",
+        "Returns read for an organisation or care setting not in the reference list (always "
+        "rejected).",
+        unit="returns",
+    ),
+    _count("answer_rows_read", "Answer rows read", "Answer rows read.", "int32", unit="rows"),
+    _count(
+        "answer_rows_scored",
+        "Answer rows scored",
+        "Answer rows of scored returns.",
+        "int32",
+        unit="rows",
+    ),
+    _count(
+        "answer_rows_rejected",
+        "Answer rows rejected",
+        "Answer rows of rejected returns.",
+        "int32",
+        unit="rows",
+    ),
 ]
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELD_LIST}
 
@@ -778,6 +851,38 @@ _TABLE_LIST: list[Table] = [
         (_ORG_FK, _DOMAIN_FK),
         overrides={"domain_score": {"required": True, "maximum": 4, "suppressed_by": None}},
         groupings={"score_id": "domain_id", "org_code": "region_code"},
+    ),
+    Table(
+        "returns",
+        "Returns and non-response",
+        "One row per expected return (organisation, care setting and year): whether it was scored, "
+        "rejected by validation or is missing (not received). Every trust is expected once for "
+        "each care setting in the reference list and every ICB once, in every year published.",
+        (*_SCORE_DIMS, "return_status", "n_answer_rows", "n_errors"),
+        ("year", "org_code", "care_setting"),
+        (_ORG_FK,),
+        groupings={"org_code": "region_code"},
+    ),
+    Table(
+        "reconciliation",
+        "Reconciliation",
+        "One row per year: answer rows and returns read, scored and rejected, and returns "
+        "expected and missing. Rows read = rows scored + rows rejected; returns read = returns "
+        "scored + returns rejected; returns expected = returns read - returns not expected + "
+        "returns missing.",
+        (
+            "year",
+            "answer_rows_read",
+            "answer_rows_scored",
+            "answer_rows_rejected",
+            "returns_read",
+            "returns_scored",
+            "returns_rejected",
+            "returns_unexpected",
+            "returns_expected",
+            "returns_missing",
+        ),
+        ("year",),
     ),
     Table(
         "revisions",

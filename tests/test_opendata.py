@@ -210,7 +210,10 @@ def make_publication() -> Publication:
     meth = _methodology()
     reference = _reference()
     scores = _scores(meth)
-    returns = pd.DataFrame({"submitter_email": [EMAIL], "submitter_name": ["Jo Bloggs"]})
+    # every scored return, with personal data beside it that must never reach an output
+    returns = scores.overall_scores[["year", "org_code", "care_setting"]].assign(
+        status="scored", n_rows=10, n_errors=0, submitter_email=EMAIL, submitter_name="Jo Bloggs"
+    )
     validated = SimpleNamespace(answers=pd.DataFrame(), issues=pd.DataFrame(), returns=returns, reconciliation={})
     return Publication(
         release=_release(),

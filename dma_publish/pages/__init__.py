@@ -106,10 +106,11 @@ def build_pages(
     downloads: Sequence[Any] = (),
     charts: Any = None,
     linked_charts: dict[str, Any] | None = None,
+    site: Site | None = None,
 ) -> dict[str, str]:
     """Every generated page as {path relative to docs_dir: Markdown}, in path order; the charts
     the pages show are recorded in `linked_charts` (by id)."""
-    site = Site(pub)
+    site = Site(pub) if site is None else site
     links = PageLinks(org_slices=_slices(downloads), chart=chart_lookup(charts, linked_charts))
     pages = {
         "index.md": home_page(site),
@@ -162,6 +163,20 @@ def page_inventory(pub: Any) -> list[str]:
     return sorted({*fixed, *regions, *orgs, *domains})
 
 
+def add_response_section(site: Site, docs_dir: Path) -> None:
+    """Append the reconciliation and non-response to the data-quality page copied into a build's
+    own docs_dir (the hand-written page in site_src/ itself is never changed); a second call
+    replaces the section rather than adding another."""
+    from dma_publish.pages.reference_pages import DATA_QUALITY, RESPONSE_HEADING, response_section
+
+    target = docs_dir / DATA_QUALITY
+    source = Path(__file__).resolve().parents[2] / "site_src" / DATA_QUALITY
+    if not target.exists() or (source.exists() and target.resolve() == source.resolve()):
+        return
+    text = target.read_text(encoding="utf-8").split("\n" + RESPONSE_HEADING, 1)[0]
+    target.write_text(text + response_section(site), encoding="utf-8", newline="\n")
+
+
 def write_pages(
     pub: Any,
     docs_dir: Path,
@@ -176,7 +191,10 @@ def write_pages(
     (`charts.chart_files`) and is recorded in `linked_charts`, for `charts.write_chart_files`.
     """
     docs_dir = Path(docs_dir)
-    pages = build_pages(pub, downloads, charts, linked_charts)
+    site = Site(pub)
+    pages = build_pages(pub, downloads, charts, linked_charts, site)
+    if getattr(pub, "granularity", "answers") == "answers" and getattr(pub, "validated", None):
+        add_response_section(site, docs_dir)
     for rel_path, text in pages.items():
         if rel_path.split("/", 1)[0] in HAND_WRITTEN:
             raise ValueError(f"refusing to write {rel_path}: hand-written part of docs_dir")

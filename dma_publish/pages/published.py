@@ -216,7 +216,10 @@ def methodology_page(pub: Any) -> str:
         "NHS England advises that data can usually be compared within the same care setting. Each "
         "organisation's scores are shown beside the median and middle half (quartiles) of the same "
         "care setting nationally, or of all ICBs for an ICB. Area pages show how scores spread in a "
-        "region or ICB system. There are no ranks: this is not a league table.",
+        "region or ICB system, one care setting at a time: a trust with two care settings is in "
+        "each setting's groups once, never twice in one group, and no benchmark pools settings. "
+        "Quartiles are type 7 (R's default, Excel's QUARTILE.INC). There are no ranks: this is not "
+        "a league table.",
         "",
         "## Publication policy",
         "",

@@ -246,3 +246,96 @@ def revisions_page(site: Site) -> str:
         site=site,
         log=md_table(["Version", "Date", "What changed"], rows),
     )
+
+
+DATA_QUALITY = "about/data-quality.md"
+RESPONSE_HEADING = "## Returns received, rejected and missing {#returns}"
+
+
+def response_section(site: Site) -> str:
+    """The data-quality page's reconciliation and non-response: what was read, scored and
+    rejected, and which expected returns are missing, from the same tables as the downloads."""
+    from dma_publish import response
+
+    pub, page = site.pub, DATA_QUALITY
+    orgs = pub.reference.organisations
+    counts = response.reconciliation(pub.validated, orgs, pub.years)
+    register = response.return_register(pub.validated, orgs, pub.years)
+    rows = [
+        [
+            r.year,
+            f"{r.returns_expected:,}",
+            f"{r.returns_read:,}",
+            f"{r.returns_scored:,}",
+            f"{r.returns_rejected:,}",
+            f"{r.returns_unexpected:,}",
+            f"{r.returns_missing:,}",
+            f"{r.answer_rows_read:,}",
+            f"{r.answer_rows_scored:,}",
+            f"{r.answer_rows_rejected:,}",
+        ]
+        for r in counts.itertuples()
+    ]
+    headers = [
+        "Year",
+        "Returns expected",
+        "Returns read",
+        "Scored",
+        "Rejected",
+        "Not expected",
+        "Missing",
+        "Answer rows read",
+        "Rows scored",
+        "Rows rejected",
+    ]
+    missing = register[register["return_status"] == "missing"]
+    missing_rows = []
+    for r in missing.itertuples():
+        org = site.orgs[r.org_code]
+        missing_rows.append(
+            [
+                r.year,
+                md_link(org.name, rel(org.path, page)),
+                r.org_code,
+                site.setting_name(r.care_setting),
+                site.regions.get(org.region_code, org.region_code),
+            ]
+        )
+    files = " and ".join(
+        md_link(f"{name}.csv", rel(f"downloads/{name}.csv", page))
+        for name in ("reconciliation", "returns")
+    )
+    lines = [
+        "",
+        RESPONSE_HEADING,
+        "",
+        "A return is one organisation's answers for one care setting in one year. A return is "
+        "expected from every organisation in the reference list, once for each of its care "
+        "settings (an ICB once, for its own survey), in every year published. The counts "
+        "reconcile: answer rows read = rows scored + rows rejected; returns read = returns "
+        "scored + returns rejected; returns expected = returns read - returns not expected + "
+        "returns missing. A rejected return is listed, with the reason, in the validation "
+        f"report; the same figures are in {files} (and as Parquet).",
+        "",
+        search_excluded(md_table(headers, rows, "l" + "r" * 9)),
+        "",
+        "### Missing returns (non-response) {#non-response}",
+        "",
+    ]
+    if missing_rows:
+        lines += [
+            f"{len(missing_rows):,} expected return{'s' if len(missing_rows) != 1 else ''} "
+            f"{'were' if len(missing_rows) != 1 else 'was'} not received. They have no scores: an organisation's page says so for that "
+            "year and care setting, and it is in no benchmark.",
+            "",
+            search_excluded(
+                md_table(
+                    ["Year", "Organisation", "Code", "Care setting", "Region"],
+                    missing_rows,
+                    "lllll",
+                )
+            ),
+        ]
+    else:
+        lines.append("Every expected return was received.")
+    return "\n".join(lines) + "\n"
