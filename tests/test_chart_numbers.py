@@ -18,6 +18,7 @@ published numbers:
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import re
@@ -202,9 +203,10 @@ def test_every_chart_download_is_the_page_chart(site, spreads):
         spec = json.loads(path.read_text(encoding="utf-8"))
         table = path.with_name(path.name.removesuffix(".vl.json") + ".csv").read_text(encoding="utf-8")
         numbers = set()
-        for line in table.splitlines():
-            if not line.startswith("#"):
-                numbers |= _numbers(line)
+        rows = csv.reader(line for line in table.splitlines() if not line.startswith("#"))
+        for row in rows:
+            for cell in row:
+                numbers |= _numbers(cell)
         _check_datasets(path.name, spec["datasets"], numbers, spreads, page_medians)
 
 
