@@ -223,7 +223,9 @@ def run_stage(pub: Any, truth_scores: pd.DataFrame, withhold: tuple[str, ...], m
     extra_pillars: set[tuple] = set()
     rounds = 1
     # values their own return's scores pin: found once (benchmarks play no part in it)
-    own_all = _own_pins(result, result.pinned.index.tolist()) if "pillar_score" in withhold else set()
+    own_all: set[int] = set()
+    if len(result.pinned) and "pillar_score" in withhold:
+        own_all = _own_pins(result, result.pinned.index.tolist())
     while len(result.pinned) and rounds <= max_rounds:
         pinned = result.pinned.index.tolist()
         values = result.values
