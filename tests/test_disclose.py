@@ -215,7 +215,7 @@ def test_the_audit_is_published_as_counts_on_the_data_quality_page_and_in_downlo
     assert parquet["n_withheld"].sum() == record.n_withheld
     # counts only: no organisation and no range is published
     assert "org_code" not in counts.columns and "low" not in counts.columns
-    page = (built_site.site / "about" / "data-quality" / "index.html").read_text(encoding="utf-8")
+    page = (built_site.site / "about" / "data-quality.html").read_text(encoding="utf-8")
     assert "Disclosure audit" in page and "disclosure audit: generated" not in page
     assert f"{record.pinned_before:,} of them" in page
     assert f"{len(record.benchmark_rows):,} benchmark rows" in page

@@ -127,5 +127,5 @@ def test_the_disclosure_audit_runs_and_reports_nothing_withheld(site):
     assert pub.disclosure.benchmark_rows.empty and pub.disclosure.pillar_scores.empty
     counts = pd.read_csv(out / "downloads" / "disclosure_audit.csv", dtype=str)
     assert set(counts["year"]) == {"2024", "2025"} and (counts["n_withheld"] == "0").all()
-    page = (out / "about" / "data-quality" / "index.html").read_text(encoding="utf-8")
+    page = (out / "about" / "data-quality.html").read_text(encoding="utf-8")
     assert "Disclosure audit" in page and "Nothing is withheld in this publication" in page
