@@ -70,6 +70,10 @@ class Constraint:
     kind: str  # "range" | "levels" | "quantile" | "expr_levels"
     units: frozenset[int]
     data: tuple
+    # the published figure it comes from: ("pillar", year, org, setting, pillar),
+    # ("overall", year, org, setting), ("lfl", year, org, setting, pillar) or ("benchmark", row)
+    # with row the position in the publication's benchmarks (what the build may withhold)
+    source: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ class AuditResult:
     seconds: float
     n_components: int
     exact: bool = False  # ranges proven whole, or witnessed up to a second level
+    knowledge: Knowledge | None = field(default=None, repr=False, compare=False)
+    truth: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def pinned(self) -> pd.DataFrame:
@@ -129,6 +135,7 @@ class Knowledge:
         uid[withheld] = np.arange(int(withheld.sum()))
         values = dom["score"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         self.constraints: list[Constraint] = []
+        self._source: tuple = ()
         # the value of each domain score: an unknown or a published constant
         self.domain: dict[tuple, Expr] = {}
         self.pillar_members: dict[tuple, list[tuple]] = defaultdict(list)
@@ -164,7 +171,8 @@ class Knowledge:
         if not terms:
             return
         self.constraints.append(
-            Constraint("range", frozenset(terms), (terms, low - expr.const, high - expr.const))
+            Constraint("range", frozenset(terms), (terms, low - expr.const, high - expr.const),
+                       self._source)
         )
 
     def _scores(self, pub) -> None:
@@ -177,6 +185,7 @@ class Knowledge:
             if not h and not pd.isna(s):
                 v = _r2(s)
                 self.published_values[("pillar", y, o, c, p)] = v
+                self._source = ("pillar", y, o, c, p)
                 self._range(self.pillar[(y, o, c, p)], v - HALF, v + HALF)
         ov = pub.scores.overall_scores
         hidden = _flag(ov, "is_suppressed")
@@ -186,6 +195,7 @@ class Knowledge:
             if not h and not pd.isna(s):
                 v = _r2(s)
                 self.published_values[("overall", y, o, c)] = v
+                self._source = ("overall", y, o, c)
                 self._range(self.overall[(y, o, c)], v - HALF, v + HALF)
 
     def _like_for_like(self, pub) -> None:
@@ -212,6 +222,7 @@ class Knowledge:
             if len(members) != int(r.lfl_n_scores):
                 continue  # a set the attacker cannot name; nothing is assumed
             now, before = Expr(), Expr()
+            self._source = ("lfl", r.year, r.org_code, r.care_setting, r.pillar_id)
             for m in members:
                 now.add(self.domain[m], 1.0 / len(members))
                 before.add(self.domain[(prev, *m[1:])], 1.0 / len(members))
@@ -251,9 +262,8 @@ class Knowledge:
         members = peer_group_members(units)
         key = ["year", "survey", "peer_group_type", "peer_group_code", "care_setting",
                "measure_type", "measure_id"]
-        bench = pub.benchmarks
-        published = bench[~_flag(bench, "is_suppressed")].reset_index(drop=True)
-        published = published.assign(row_id=np.arange(len(published)))
+        bench = pub.benchmarks.reset_index(drop=True)
+        published = bench.assign(row_id=np.arange(len(bench)))[~_flag(bench, "is_suppressed")]
         touched = members.loc[members["_unknown"], key].drop_duplicates()
         rows = published.merge(touched, on=key, how="inner")
         if rows.empty:
@@ -265,6 +275,7 @@ class Knowledge:
         bounds = np.flatnonzero(np.diff(row_ids)) + 1
         by_row = dict(zip(row_ids[np.r_[0, bounds]], np.split(expr_ids, bounds), strict=True))
         for row in rows.sort_values("row_id").itertuples(index=False):
+            self._source = ("benchmark", int(row.row_id))
             self._row(row, [exprs[i] for i in by_row[row.row_id]], row.measure_type == "domain")
 
     def _member(self, measure_type: str, y, o, c, mid) -> Expr:
@@ -290,7 +301,8 @@ class Knowledge:
             need = tuple(
                 int(c) - sum(1 for v in known if v == k) for k, c in zip(LEVELS, counts, strict=True)
             )
-            self.constraints.append(Constraint("levels", unknown, (tuple(sorted(unknown)), need)))
+            self.constraints.append(
+                Constraint("levels", unknown, (tuple(sorted(unknown)), need), self._source))
             return
         mean = row.mean
         if not pd.isna(mean):
@@ -311,9 +323,9 @@ class Knowledge:
                 q = getattr(row, col)
                 if not pd.isna(q):
                     known = tuple(e.const for e in exprs if not e.terms)
-                    self.constraints.append(
-                        Constraint("quantile", unknown, (tuple(sorted(unknown)), known, p, _r2(q)))
-                    )
+                    self.constraints.append(Constraint(
+                        "quantile", unknown, (tuple(sorted(unknown)), known, p, _r2(q)), self._source
+                    ))
         elif has_counts:
             parts = [e for e in exprs if e.terms]
             known = [e.const for e in exprs if not e.terms]
@@ -321,12 +333,14 @@ class Knowledge:
                 int(c) - sum(1 for v in known if int(round_half_away(v, 0)) == k)
                 for k, c in zip(LEVELS, counts, strict=True)
             )
-            self.constraints.append(Constraint("expr_levels", unknown, (parts, need)))
+            self.constraints.append(
+                Constraint("expr_levels", unknown, (parts, need), self._source))
 
     def _attained(self, exprs: list[Expr], level: int, unknown: frozenset[int]) -> None:
         if any(not e.terms and e.const == level for e in exprs):
             return
-        self.constraints.append(Constraint("levels", unknown, (tuple(sorted(unknown)), None, level)))
+        self.constraints.append(
+            Constraint("levels", unknown, (tuple(sorted(unknown)), None, level), self._source))
 
 
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -595,6 +609,7 @@ def audit(
     exact: bool = False,
     targets: set[int] | None = None,
     start: AuditResult | None = None,
+    knowledge: Knowledge | None = None,
 ) -> AuditResult:
     """The feasible levels of every withheld value of a suppressed Publication.
 
@@ -606,7 +621,8 @@ def audit(
     With `exact`, the solver also proves each range whole (within the neighbourhood); without,
     it stops at the second level. `targets` (unknown positions) and `start` (an earlier
     result on the same unknowns, whose witnesses stay valid when the publication only
-    withholds more) re-audit just the values still pinned.
+    withholds more) re-audit just the values still pinned; `knowledge` is the publication's
+    Knowledge when the caller has it already (it is built from `pub` when not given).
     """
     import time
 
@@ -616,7 +632,7 @@ def audit(
         # nothing withheld (e.g. published pillar scores only): nothing for an attacker to find
         empty = pd.DataFrame(columns=[*RETURN_KEY, "score_id", "pillar_id", "low", "high"])
         return AuditResult(empty, time.perf_counter() - began, 0, exact)
-    know = Knowledge(pub)
+    know = Knowledge(pub) if knowledge is None else knowledge
     key = [*RETURN_KEY, "score_id"]
     true = know.unknowns[key].merge(truth_scores[[*key, "score"]], on=key, how="left")
     truth = true["score"].astype(int).to_numpy()
@@ -649,4 +665,4 @@ def audit(
         if not touching[u]:
             low[u], high[u] = 1, 5
     values = know.unknowns.assign(low=low, high=high)
-    return AuditResult(values, time.perf_counter() - began, len(cells), exact)
+    return AuditResult(values, time.perf_counter() - began, len(cells), exact, know, truth)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dma_publish import __version__
-from dma_publish.errors import InputError, PublishError, ValidationFailed
+from dma_publish.errors import InputError, PolicyUnsafe, PublishError, ValidationFailed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,6 +94,9 @@ def build(
     except ValidationFailed as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ValidationFailed.exit_code)
+    except PolicyUnsafe as exc:
+        click.echo(f"error: {exc}; nothing was published", err=True)
+        sys.exit(PolicyUnsafe.exit_code)
     except PublishError as exc:
         click.echo(f"error: {exc}; the published site is unchanged", err=True)
         sys.exit(PublishError.exit_code)
@@ -227,6 +230,9 @@ def audit_command(data_dir: Path, out_path: Path, exact: bool) -> None:
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(InputError.exit_code)
+    except PolicyUnsafe as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(PolicyUnsafe.exit_code)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     result.values.to_csv(out_path, index=False, lineterminator="\n")
     click.echo(result.summary().to_string(index=False))

@@ -28,3 +28,10 @@ class PublishError(Exception):
     """The site could not be written (disk full, permissions, another build's lock): says where."""
 
     exit_code = 1
+
+
+class PolicyUnsafe(Exception):
+    """The disclosure audit found withheld values that can be worked back, and the policy does not
+    let the build withhold enough more to stop it (exit 4, as `dma-publish audit`)."""
+
+    exit_code = 4

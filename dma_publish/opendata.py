@@ -79,8 +79,8 @@ _MEDIATYPES = {
 }
 _SCORE_RENAMES = {
     "domain_scores": {"score": "domain_score"},
-    "pillar_scores": {"score": "pillar_score"},
-    "overall_scores": {"score": "overall_score"},
+    "pillar_scores": {"score": "pillar_score", "is_suppressed": "score_is_suppressed"},
+    "overall_scores": {"score": "overall_score", "is_suppressed": "score_is_suppressed"},
 }
 _STAT_RENAMES = {s: f"{s}_score" for s in ("mean", "median", "q1", "q3", "min", "max")}
 
@@ -119,6 +119,7 @@ def publication_tables(pub: Publication) -> dict[str, pd.DataFrame]:
         "comparability_notes": _comparability_notes,
         "returns": _returns,
         "reconciliation": _reconciliation,
+        "disclosure_audit": _disclosure_audit,
         "revisions": lambda p: _revisions(p.release),
     }
     tables = tables_for(pub.granularity)
@@ -200,7 +201,7 @@ def _domain_scores(pub: Publication) -> pd.DataFrame:
 
 def _pillar_scores(pub: Publication) -> pd.DataFrame:
     """Scores by pillar with the like-for-like change (computed at full precision)."""
-    frame = _flag(pub.scores.pillar_scores, "lfl_is_suppressed").rename(
+    frame = _flag(_flag(pub.scores.pillar_scores, "lfl_is_suppressed"), "is_suppressed").rename(
         columns=_SCORE_RENAMES["pillar_scores"]
     )
     frame["lfl_change"] = frame["lfl_score"].astype("float64") - frame["lfl_previous_score"].astype(
@@ -211,8 +212,21 @@ def _pillar_scores(pub: Publication) -> pd.DataFrame:
 
 def _overall_scores(pub: Publication) -> pd.DataFrame:
     """Overall scores with the organisation columns."""
-    frame = pub.scores.overall_scores.rename(columns=_SCORE_RENAMES["overall_scores"])
+    frame = _flag(pub.scores.overall_scores, "is_suppressed").rename(
+        columns=_SCORE_RENAMES["overall_scores"]
+    )
     return _with_orgs(frame, pub)
+
+
+def _disclosure_audit(pub: Publication) -> pd.DataFrame:
+    """Withheld domain scores by number of feasible levels (the disclosure audit stage's record;
+    all zero where nothing is withheld, or the stage has not run)."""
+    from dma_publish.disclose import DisclosureRecord, empty_values
+
+    record = getattr(pub, "disclosure", None)
+    if record is None:
+        record = DisclosureRecord(empty_values(), 0, 0, 0, pd.DataFrame(), pd.DataFrame(), 0.0)
+    return record.counts(pub.years)
 
 
 def _next_level(pub: Publication) -> pd.DataFrame:

@@ -39,6 +39,7 @@ class Publication:
     # by someone else, e.g. NHS England's workbook through dma_publish.official: no domain scores).
     granularity: str = "answers"
     provenance: dict | None = None  # the source workbook's sha256, sheets and row counts
+    disclosure: Any = None  # dma_publish.disclose.DisclosureRecord, set by the audit stage
 
     @property
     def has_domains(self) -> bool:
@@ -89,7 +90,7 @@ class StageLog:
     def format(self) -> str:
         """One line per stage: seconds and peak memory."""
         return "\n".join(
-            f"  {name:<12} {secs:7.2f} s   peak {peak / 2**20:7.0f} MiB"
+            f"  {name:<16} {secs:7.2f} s   peak {peak / 2**20:7.0f} MiB"
             for name, secs, peak in self.stages
         )
 
@@ -167,10 +168,16 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
     )
     if not apply_policy:
         return pub
+    from dma_publish.disclose import run_stage
     from dma_publish.suppress import suppress
 
     with log.stage("suppress"):
-        return suppress(pub, policy)
+        suppressed = suppress(pub, policy)
+    with log.stage("disclosure audit"):
+        rules = policy.disclosure_audit
+        return run_stage(
+            suppressed, pub.scores.domain_scores, tuple(rules.withhold), rules.max_rounds
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,6 +341,18 @@ def format_reconciliation(rec: dict[str, int]) -> str:
     )
 
 
+def format_disclosure(record: Any) -> str:
+    """The disclosure audit stage's outcome, as the build prints it."""
+    if record is None or record.n_withheld == 0:
+        return "disclosure audit: nothing withheld, nothing to work back"
+    return (
+        f"disclosure audit: {record.n_withheld} withheld values, {record.pinned_before} pinned "
+        f"before extra withholding, {len(record.pinned)} after; extra withheld "
+        f"{len(record.benchmark_rows)} benchmark rows and {len(record.pillar_scores)} pillar "
+        f"scores ({record.rounds} audits, solver {record.seconds:.1f} s)"
+    )
+
+
 def run_build(
     data_dir: Path,
     site_dir: Path,
@@ -365,6 +384,7 @@ def run_build(
     else:
         check_reconciliation(pub.validated)
         echo(format_reconciliation(pub.validated.reconciliation))
+    echo(format_disclosure(pub.disclosure))
     n_errors = int((pub.validated.issues["severity"] == "error").sum())
     if strict and n_errors:
         raise ValidationFailed(f"{n_errors} validation errors (--strict); see {report_path}")
@@ -402,6 +422,17 @@ def publish(
         raise PublishError(f"could not write the site: {exc.strerror or exc} ({where})") from exc
 
 
+def _add_audit_section(pub: Publication, page: Path) -> None:
+    """Put the disclosure audit's figures in the hand-written data-quality page's place for them
+    (a copy in the build's docs folder; the page in site_src keeps its marker)."""
+    from dma_publish.pages.disclosure import MARKER, audit_section
+
+    if page.is_file():
+        text = page.read_text(encoding="utf-8")
+        if MARKER in text:
+            page.write_text(text.replace(MARKER, audit_section(pub)), encoding="utf-8", newline="\n")
+
+
 def _publish_into(
     pub: Publication, work: Path, site_dir: Path, docs_dir: Path | None, log: StageLog, root: Path
 ) -> None:
@@ -428,6 +459,8 @@ def _publish_into(
 
             for name, text in (("data-quality", data_quality_page(pub)), ("methodology", methodology_page(pub))):
                 (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
+        elif docs_dir.resolve() != source_docs.resolve():
+            _add_audit_section(pub, docs_dir / "about" / "data-quality.md")
     with log.stage("chart files"):
         # every chart a page shows, as SVG, PNG and CSV; a real build also leaves them in the
         # repository's charts/ folder

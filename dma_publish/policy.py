@@ -14,6 +14,16 @@ aggregate may describe. Example::
         reason: Organisation-level detail would tell an attacker where a trust is weak.
 
 A rule names `domains` or `pillars` (or both); a later rule overrides an earlier one.
+
+`disclosure_audit` says what the build may withhold beyond the rules when the disclosure audit
+(dma_publish.disclose) finds a withheld value an attacker could work back, in the order to try,
+and how many audit rounds it may take::
+
+    disclosure_audit: {withhold: [benchmark, pillar_score], max_rounds: 8}
+
+`benchmark`: the benchmark rows whose figures pin a value; `pillar_score`: the pillar score
+(with the overall and like-for-like scores it could be worked back from) of a return whose own
+scores pin one. An empty list lets the build withhold nothing more: a pinned value then stops it.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dma_publish.errors import InputError
 from dma_publish.yamlfile import document_path, read_yaml
@@ -57,12 +67,30 @@ class Rule(Treatment):
     reason: str = Field(min_length=1)
 
 
+Withholding = Literal["benchmark", "pillar_score"]
+
+
+class DisclosureAudit(_Strict):
+    """What the disclosure audit stage may withhold extra, in order, and its rounds at most."""
+
+    withhold: list[Withholding] = Field(default_factory=lambda: ["benchmark", "pillar_score"])
+    max_rounds: int = Field(default=8, ge=1, le=100)
+
+    @field_validator("withhold")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each kind of withholding may be named once")
+        return value
+
+
 class PolicyFile(_Strict):
     """The policy document as written."""
 
     minimum_group_size: int = Field(default=5, ge=1)
     default: Treatment = Field(default_factory=Treatment)
     rules: list[Rule] = Field(default_factory=list)
+    disclosure_audit: DisclosureAudit = Field(default_factory=DisclosureAudit)
 
 
 @dataclass(frozen=True)
@@ -72,6 +100,11 @@ class Policy:
     minimum_group_size: int
     domains: pd.DataFrame  # year, domain_id, pillar_id, finest_level, show_unmet_elements, reason
     source: PolicyFile
+
+    @property
+    def disclosure_audit(self) -> DisclosureAudit:
+        """What the disclosure audit stage may withhold extra."""
+        return self.source.disclosure_audit
 
     def withheld_domains(self) -> pd.DataFrame:
         """Domain-years not published at organisation level."""

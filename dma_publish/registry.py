@@ -424,7 +424,10 @@ _FIELD_LIST: list[Field] = [
     _score(
         "pillar_score",
         "Pillar score",
-        "Mean of the organisation's domain scores in the pillar for that care setting and year.",
+        "Mean of the organisation's domain scores in the pillar for that care setting and year; "
+        "[c] where the disclosure audit withholds it (it would give withheld domain scores away).",
+        required=False,
+        suppressed_by="score_is_suppressed",
     ),
     _count(
         "n_scores",
@@ -436,7 +439,10 @@ _FIELD_LIST: list[Field] = [
     _score(
         "overall_score",
         "Overall score",
-        "Mean of the organisation's pillar scores for that care setting and year.",
+        "Mean of the organisation's pillar scores for that care setting and year; [c] where one "
+        "of its pillar scores is withheld (the missing pillar would follow from it).",
+        required=False,
+        suppressed_by="score_is_suppressed",
     ),
     _count(
         "n_pillars",
@@ -498,6 +504,14 @@ _FIELD_LIST: list[Field] = [
         "lfl_is_suppressed",
         "Like-for-like withheld",
         "true when the like-for-like values are withheld under the publication policy (written [c]).",
+        "boolean",
+        "bool",
+    ),
+    _f(
+        "score_is_suppressed",
+        "Score withheld",
+        "true when the pillar or overall score is withheld by the disclosure audit, because "
+        "with the rest of the publication it would give withheld domain scores away (written [c]).",
         "boolean",
         "bool",
     ),
@@ -612,6 +626,23 @@ _FIELD_LIST: list[Field] = [
     ),
     _f("revision_date", "Date", "Date the version was released (ISO 8601).", "date", "string"),
     _f("note", "Note", "What the version changed.", "string", "string"),
+    # --- disclosure audit ------------------------------------------------------------------
+    _count(
+        "feasible_levels",
+        "Feasible levels",
+        "How many of the levels 1 to 5 a withheld domain score is shown to be able to take, given "
+        "everything published (by the disclosure audit's solver, which stops once a score has "
+        "two: a lower bound); 1 would mean it could be worked back exactly.",
+        unit="levels",
+        minimum=1,
+        maximum=5,
+    ),
+    _count(
+        "n_withheld",
+        "Withheld scores",
+        "Number of withheld organisation domain scores with this many feasible levels.",
+        unit="scores",
+    ),
     # --- per-organisation slices -----------------------------------------------------------
     _f("table", "Table", "Which table the row comes from.", "string", "string", enum=SCORE_TABLES),
     # --- returns: reconciliation and non-response --------------------------------------------
@@ -711,7 +742,8 @@ _TABLE_LIST: list[Table] = [
         "Scores by pillar",
         "One row per organisation, care setting, year and pillar: the mean of its domain scores, "
         "with the like-for-like comparison with the previous year.",
-        (*_SCORE_DIMS, *_PILLAR_PARTS, "pillar_score", "n_scores", *_LFL, "lfl_is_suppressed"),
+        (*_SCORE_DIMS, *_PILLAR_PARTS, "pillar_score", "n_scores", *_LFL, "score_is_suppressed",
+         "lfl_is_suppressed"),
         ("year", "org_code", "care_setting", "pillar_id"),
         (_ORG_FK,),
         groupings={"org_code": "region_code"},
@@ -720,7 +752,7 @@ _TABLE_LIST: list[Table] = [
         "overall_scores",
         "Overall scores",
         "One row per organisation, care setting and year: the mean of its pillar scores.",
-        (*_SCORE_DIMS, "overall_score", "n_pillars"),
+        (*_SCORE_DIMS, "overall_score", "n_pillars", "score_is_suppressed"),
         ("year", "org_code", "care_setting"),
         (_ORG_FK,),
         groupings={"org_code": "region_code"},
@@ -885,6 +917,19 @@ _TABLE_LIST: list[Table] = [
         ("year",),
     ),
     Table(
+        "disclosure_audit",
+        "Disclosure audit",
+        "One row per year, survey and number of feasible levels: how many withheld organisation "
+        "domain scores an attacker who knows every published figure could narrow to that many "
+        "levels (1 to 5). Counts only: a score's own range is not published. After the build's "
+        "extra withholding no score has 1 feasible level.",
+        ("year", "survey", "feasible_levels", "n_withheld"),
+        ("year", "survey", "feasible_levels"),
+        overrides={
+            "survey": {"description": "The survey: secondary_care (trusts) or icb."},
+        },
+    ),
+    Table(
         "revisions",
         "Revision log",
         "One row per version of this publication: when it was released and what it changed.",
@@ -913,6 +958,7 @@ _TABLE_LIST: list[Table] = [
             "n_pillars",
             *_LFL,
             "is_suppressed",
+            "score_is_suppressed",
             "lfl_is_suppressed",
         ),
         ("table", "org_code", "year", "care_setting", "pillar_id", "score_id"),
@@ -932,6 +978,7 @@ _TABLE_LIST: list[Table] = [
                     "overall_score",
                     "n_pillars",
                     "lfl_is_suppressed",
+                    "score_is_suppressed",
                     "is_suppressed",
                 )
             },
@@ -1158,6 +1205,7 @@ _PUBLISHED_LIST: list[Table] = [
         (*_SCORE_DIMS, *_PILLAR_PARTS, "pillar_score"),
         ("year", "org_code", "care_setting", "pillar_id"),
         (_ORG_FK,),
+        overrides={"pillar_score": {"required": True, "suppressed_by": None}},
         groupings={"org_code": "region_code"},
     ),
     Table(
@@ -1174,12 +1222,15 @@ _PUBLISHED_LIST: list[Table] = [
                 "title": "Overall score over comparable domains",
                 "description": "NHS England's overall score over the domains comparable between "
                 "2024 and 2025 only, rounded here to 2 decimal places.",
+                "required": True,
+                "suppressed_by": None,
             }
         },
         groupings={"org_code": "region_code"},
     ),
     TABLES["benchmarks"],
     TABLES["organisations"],
+    TABLES["disclosure_audit"],
     TABLES["revisions"],
     Table(
         "organisation_slice",
@@ -1192,7 +1243,7 @@ _PUBLISHED_LIST: list[Table] = [
         overrides={
             "table": {"enum": _PUBLISHED_SCORE_TABLES},
             **{
-                name: _NOT_HERE
+                name: {**_NOT_HERE, "suppressed_by": None} if "score" in name else _NOT_HERE
                 for name in ("pillar_id", "pillar_name", "pillar_score", "overall_score")
             },
         },

@@ -130,3 +130,13 @@ def test_peer_figures_say_how_they_are_worked_out(site):
     assert re.search(r'dma-heat--\d">\d\.\d<', region)
     compare = (out / "compare.html").read_text(encoding="utf-8")
     assert re.search(r'"well_led": ?"\d\.\d"', compare)
+
+
+def test_the_disclosure_audit_runs_and_reports_nothing_withheld(site):
+    out, pub = site
+    assert pub.disclosure is not None and pub.disclosure.n_withheld == 0
+    assert pub.disclosure.benchmark_rows.empty and pub.disclosure.pillar_scores.empty
+    counts = pd.read_csv(out / "downloads" / "disclosure_audit.csv", dtype=str)
+    assert set(counts["year"]) == {"2024", "2025"} and (counts["n_withheld"] == "0").all()
+    page = (out / "about" / "data-quality.html").read_text(encoding="utf-8")
+    assert "Disclosure audit" in page and "Nothing is withheld in this publication" in page

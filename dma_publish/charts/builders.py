@@ -175,9 +175,9 @@ def org_pillar_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
     """An organisation's pillar scores against its peers' spread and median (a spine chart)."""
     lk = lookup(pub)
     org = _org(lk, org_code)
-    scores = {
-        r["pillar_id"]: r["score"] for r in lk.pillar_scores.get((year, org_code, care_setting), [])
-    }
+    own = lk.pillar_scores.get((year, org_code, care_setting), [])
+    scores = {r["pillar_id"]: r["score"] for r in own}
+    withheld = {r["pillar_id"] for r in own if r.get("is_suppressed")}
     peers = lk.peer_stats(year, care_setting, "pillar")
     peer_words = lk.peers_label(care_setting)
     rows, table, pairs = [], [], []
@@ -186,7 +186,8 @@ def org_pillar_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
         score, stats = scores.get(pid), peers.get(pid, {})
         text = _spread(stats)[1]
         if is_missing(score):
-            row = _row(i, name, stats, n="No score")
+            # a score the disclosure audit withholds is [c], as in the table; else there is none
+            row = _row(i, name, stats, n="[c] (withheld)" if pid in withheld else "No score")
         else:
             row = _row(i, name, stats, v=r2(score))
         rows.append(row)
@@ -586,7 +587,7 @@ def _region_rows(
         mine = lk.region_stats(year, region_code, cs, "overall").get("overall", {})
         row = _row(len(rows), setting["care_setting_name"], england)
         row["t"] = f"region {fmt(mine.get('median'))}, England {fmt(england.get('median'))}"
-        points += [_point(row, "a", s, n) for n, s in scores]
+        points += [_point(row, "a", s, n) for n, s in scores if not is_missing(s)]
         if not is_missing(mine.get("median")):
             points.append(_point(row, "b", mine["median"], "Region median"))
         rows.append(row)

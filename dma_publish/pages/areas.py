@@ -8,11 +8,12 @@ from dma_publish.pages.cells import iqr_cell, level_counts, stat_cell
 from dma_publish.pages.markdown import (
     MISSING,
     Md,
-    fmt_score,
+    is_withheld,
     level_cell,
     md_link,
     md_table,
     md_text,
+    score_text,
     sortable,
 )
 from dma_publish.pages.organisations import PageLinks
@@ -214,6 +215,13 @@ def national_page(site: Site, links: PageLinks) -> str:
     )
 
 
+def _heat(row: dict[str, Any] | None, digits: int) -> Md | str:
+    """A heat-map cell of a pillar or overall score row: [x] without one, [c] when withheld."""
+    if row is None:
+        return MISSING
+    return level_cell(row["score"], is_withheld(row), digits)
+
+
 def heat_map(site: Site, orgs: list[Org], year: int, page: str) -> Md | None:
     """Organisations by pillars: each return's pillar and overall scores in a year, shaded by
     the level they round to, in a table whose columns sort (A to Z by name to start with)."""
@@ -221,9 +229,7 @@ def heat_map(site: Site, orgs: list[Org], year: int, page: str) -> Md | None:
     for org in orgs:
         for setting in org.care_settings:
             scores = {
-                r["pillar_id"]: r["score"]
-                for r in site.pillar_rows(org.code, setting)
-                if r["year"] == year
+                r["pillar_id"]: r for r in site.pillar_rows(org.code, setting) if r["year"] == year
             }
             if not scores:
                 continue
@@ -235,10 +241,9 @@ def heat_map(site: Site, orgs: list[Org], year: int, page: str) -> Md | None:
                         f'<span class="dma-setting">{md_text(site.setting_name(setting))}</span>'
                     ),
                     *[
-                        level_cell(scores[p], digits=site.pillar_digits) if p in scores else MISSING
-                        for p in site.pillars
+                        _heat(scores.get(p), site.pillar_digits) for p in site.pillars
                     ],
-                    level_cell(overall["score"]) if overall else MISSING,
+                    _heat(overall, 2),
                 ]
             )
     if not rows:
@@ -321,7 +326,7 @@ def icbs_index(site: Site) -> str:
                 i.code,
                 site.regions.get(i.region_code, i.region_code),
                 len(site.members(i.code)),
-                fmt_score(own["score"]) if own else MISSING,
+                score_text(own),
             ]
         )
     headers = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dma_publish.pages.markdown import fmt_score, json_for_script
+from dma_publish.pages.markdown import json_for_script, score_text
 from dma_publish.pages.render import render
 from dma_publish.pages.site import Site, rel
 
@@ -24,13 +24,13 @@ def compare_data(site: Site) -> dict[str, Any]:
         for setting in org.care_settings:
             years: dict[str, dict[str, str]] = {}
             for r in site.pillar_rows(org.code, setting):
-                years.setdefault(str(int(r["year"])), {})[r["pillar_id"]] = fmt_score(
-                    r["score"], site.pillar_digits
+                years.setdefault(str(int(r["year"])), {})[r["pillar_id"]] = score_text(
+                    r, site.pillar_digits
                 )
             for year in site.years:
                 overall = site.overall(org.code, setting, year)
                 if overall is not None:
-                    years.setdefault(str(year), {})["overall"] = fmt_score(overall["score"])
+                    years.setdefault(str(year), {})["overall"] = score_text(overall)
             if not years:
                 continue
             link = rel(org.path, PAGE)

@@ -180,6 +180,19 @@ def fmt_score(value: Any, digits: int = 2, withheld: bool = False) -> str:
     return f"{round_half_away(float(value), digits):.{digits}f}"
 
 
+def is_withheld(row: Any) -> bool:
+    """True when a score row's value is withheld (its `is_suppressed` flag is set)."""
+    value = row.get("is_suppressed") if row else None
+    return not is_missing(value) and bool(value)
+
+
+def score_text(row: Any, digits: int = 2) -> str:
+    """A pillar or overall score row's score as published: [x] without a row, [c] when withheld."""
+    if row is None:
+        return MISSING
+    return fmt_score(row["score"], digits, is_withheld(row))
+
+
 def fmt_change(value: Any) -> str:
     """A signed change in score, rounded like scores, with a true minus sign."""
     if is_missing(value):

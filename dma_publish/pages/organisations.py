@@ -16,6 +16,7 @@ from dma_publish.pages.markdown import (
     md_link,
     md_table,
     md_text,
+    score_text,
     search_excluded,
     sortable,
 )
@@ -61,7 +62,7 @@ def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
         rows.append(
             [
                 name,
-                fmt_score(mine["score"]),
+                score_text(mine),
                 stat_cell(peer, "median"),
                 iqr_cell(peer),
                 int(mine["n_scores"]),
@@ -73,7 +74,7 @@ def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
         rows.append(
             [
                 Md("**Overall**"),
-                Md(f"**{fmt_score(overall['score'])}**"),
+                Md(f"**{score_text(overall)}**"),
                 stat_cell(peer, "median"),
                 iqr_cell(peer),
                 "",
@@ -143,12 +144,12 @@ def change_table(site: Site, org: Org, setting: str) -> tuple[Md, bool]:
     body = []
     for pid, name in site.pillars.items():
         scores = [
-            fmt_score(rows[(pid, y)]["score"]) if (pid, y) in rows else MISSING for y in site.years
+            score_text(rows.get((pid, y))) for y in site.years
         ]
         body.append([name, *scores, *[_lfl_cell(rows.get((pid, y))) for _, y in pairs]])
     overall = [site.overall(org.code, setting, y) for y in site.years]
     body.append(
-        ["Overall", *[fmt_score(o["score"]) if o else MISSING for o in overall], *[""] * len(pairs)]
+        ["Overall", *[score_text(o) for o in overall], *[""] * len(pairs)]
     )
     headers = [
         "Pillar",
@@ -317,7 +318,7 @@ def member_table(site: Site, icb: Org, year: int, page: str) -> Md:
                     md_link(trust.name, rel(trust.path, page)),
                     trust.code,
                     site.setting_name(setting),
-                    fmt_score(overall["score"]) if overall else MISSING,
+                    score_text(overall),
                     stat_cell(peer, "median"),
                 ]
             )
@@ -418,7 +419,7 @@ def organisations_index(site: Site) -> str:
                     "ICB" if o.org_type == "icb" else "Trust",
                     site.setting_name(setting),
                     site.regions.get(o.region_code, o.region_code),
-                    fmt_score(overall["score"]) if overall else MISSING,
+                    score_text(overall),
                 ]
             )
     headers = ["Organisation", "Code", "Type", "Care setting", "Region", f"Overall score {year}"]

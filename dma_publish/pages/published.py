@@ -86,6 +86,7 @@ def setting_section(site: Any, org: Any, setting: str, page: str, links: Any) ->
 
 def data_quality_page(pub: Any) -> str:
     """The data-quality statement of a publication built from published scores."""
+    from dma_publish.pages.disclosure import audit_section
     from dma_publish.pages.markdown import md_text
 
     prov = pub.provenance
@@ -162,6 +163,7 @@ def data_quality_page(pub: Any) -> str:
         "",
         findings,
         "",
+        audit_section(pub),
     ]
     return "\n".join(lines)
 

@@ -56,7 +56,8 @@ def _levels(chart: ChartState) -> None:
     organisations = {int(n) for n in column(chart, "Organisations")}
     assert ints(chart.summary)[0] in organisations, chart
     level_cols = [c for c in chart.columns if re.fullmatch(r"Level \d", c)]
-    counts = {c: sum(int(v) for v in column(chart, c)) for c in level_cols}
+    # a pillar's counts may be withheld ([c], by the disclosure audit): the share is of the rest
+    counts = {c: sum(int(v) for v in column(chart, c) if v != "[c]") for c in level_cols}
     percent = re.search(r"(\d+)% of their \w+ scores are at level (\d) or above", chart.summary)
     if percent:
         level = int(percent.group(2))

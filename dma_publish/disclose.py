@@ -1,0 +1,289 @@
+"""The disclosure audit stage: withhold more until no withheld value can be worked back.
+
+A pure stage run after suppression. The attacker's solver (`dma_publish.audit`) finds the
+feasible levels of every withheld domain score from everything published. While any value is
+pinned to one level, the build withholds more, in the order the policy's
+`disclosure_audit.withhold` names, and re-audits only the values still pinned (a witness of two
+levels stays valid when the publication only withholds more):
+
+- `benchmark`: the published benchmark rows whose figures pin a value. Each round withholds, for
+  every pinned value, up to COVER rows that involve it, greedily: the row involving most pinned
+  values still wanting one (then the one describing fewest organisations, then the first), so
+  that the extra withholding stays small; a value pinned by several routes loses up to COVER
+  routes a round.
+- `pillar_score`: the pillar score of a return whose own published scores (pillar, overall and
+  like-for-like) pin a withheld value on their own, for example Safe Practice 1.00 over three
+  withheld scores. Withholding it withholds what it can be worked back from too: the return's
+  overall score (the mean of its pillar scores, from which one missing pillar follows) and the
+  like-for-like scores of that pillar in its year and in the next year's comparison.
+
+A policy that cannot be made safe within `max_rounds` stops the build (`PolicyUnsafe`), naming
+the values still pinned and what to change.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dma_publish.audit import LEVELS, RETURN_KEY, AuditResult, _explore, audit, restrict
+from dma_publish.errors import PolicyUnsafe
+from dma_publish.suppress import LEVEL_COLUMNS, STAT_COLUMNS
+
+BENCHMARK_ID = ["year", "survey", "peer_group_type", "peer_group_code", "care_setting",
+                "measure_type", "measure_id"]
+PILLAR_KEY = [*RETURN_KEY, "pillar_id"]
+COVER = 3  # benchmark rows withheld per pinned value a round: a value may be pinned by several
+# routes, and three a round takes 4 audits on the demo (one a round: 6, with 22% fewer rows)
+
+
+@dataclass(frozen=True)
+class DisclosureRecord:
+    """What the stage found and did: the published summary of the audit."""
+
+    values: pd.DataFrame  # every withheld value's feasible range after the stage (never published)
+    pinned_before: int  # withheld values pinned to one level before any extra withholding
+    n_withheld: int  # withheld domain scores audited
+    rounds: int  # audits run (the first included)
+    benchmark_rows: pd.DataFrame  # the extra benchmark rows withheld: BENCHMARK_ID
+    pillar_scores: pd.DataFrame  # the extra pillar scores withheld: PILLAR_KEY
+    seconds: float  # solver time (for the terminal and the benchmark, never for pages)
+
+    @property
+    def pinned(self) -> pd.DataFrame:
+        """Withheld values still pinned to one level (empty when the stage succeeded)."""
+        return self.values[self.values["low"] == self.values["high"]]
+
+    def counts(self, years: list[int]) -> pd.DataFrame:
+        """Withheld values by number of feasible levels (1 to 5), per year and survey.
+
+        The published table: counts only, never a value's range (a range is itself a clue)."""
+        values = self.values
+        survey = np.where(values["care_setting"] == "icb", "icb", "secondary_care")
+        n_levels = (values["high"] - values["low"] + 1).astype(int)
+        found = pd.DataFrame({"year": values["year"].astype(int), "survey": survey,
+                              "feasible_levels": n_levels})
+        grid = pd.MultiIndex.from_product(
+            [sorted(int(y) for y in years), ["icb", "secondary_care"], list(LEVELS)],
+            names=["year", "survey", "feasible_levels"],
+        )
+        counts = found.groupby(["year", "survey", "feasible_levels"]).size().reindex(grid, fill_value=0)
+        return counts.rename("n_withheld").reset_index()
+
+
+def empty_values() -> pd.DataFrame:
+    """The audit's per-value frame with no withheld value."""
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c in ("year", "low", "high") else "object")
+         for c in [*RETURN_KEY, "score_id", "pillar_id", "low", "high"]}
+    )
+
+
+def replace(obj: Any, **changes: Any) -> Any:
+    """A copy of a dataclass (or a SimpleNamespace stand-in in tests) with fields changed."""
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.replace(obj, **changes)
+    return SimpleNamespace(**{**vars(obj), **changes})
+
+
+# ---------------------------------------------------------------------------------------------
+# Withholding more
+
+
+def withhold_benchmarks(bench: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    """The benchmarks with the rows at positions `rows` withheld, as suppression withholds."""
+    out = bench.reset_index(drop=True).copy()
+    hit = np.zeros(len(out), dtype=bool)
+    hit[rows] = True
+    for col in LEVEL_COLUMNS:
+        out[col] = out[col].astype("Int64")
+        out.loc[hit, col] = pd.NA
+    out.loc[hit, STAT_COLUMNS] = np.nan
+    out["is_suppressed"] = out.get("is_suppressed", False) | hit
+    return out
+
+
+def withhold_pillars(scores: Any, pillars: set[tuple]) -> Any:
+    """The scores with the pillar scores `pillars` (PILLAR_KEY tuples) withheld, and what they
+    could be worked back from: the return's overall score and the pillar's like-for-like scores
+    (its own, and the next year's comparison with it)."""
+    ps = scores.pillar_scores.copy()
+    keys = list(zip(*(ps[c] for c in PILLAR_KEY), strict=True))
+    hit = np.array([k in pillars for k in keys], dtype=bool)
+    prev = ps["lfl_previous_year"] if "lfl_previous_year" in ps else pd.Series(np.nan, index=ps.index)
+    compared = np.array(
+        [(int(p), o, c, pid) in pillars if pd.notna(p) else False
+         for p, o, c, pid in zip(prev, ps["org_code"], ps["care_setting"], ps["pillar_id"], strict=True)],
+        dtype=bool,
+    )
+    flag = ps["is_suppressed"].fillna(False).to_numpy(bool) if "is_suppressed" in ps else np.zeros(len(ps), bool)
+    ps["is_suppressed"] = flag | hit
+    ps.loc[hit, "score"] = np.nan
+    lfl = hit | compared
+    if "lfl_score" in ps:
+        flag = (ps["lfl_is_suppressed"].fillna(False).to_numpy(bool) if "lfl_is_suppressed" in ps
+                else np.zeros(len(ps), bool))
+        lfl &= ps["lfl_score"].notna().to_numpy() | flag
+        ps["lfl_is_suppressed"] = flag | lfl
+        for col in ("lfl_score", "lfl_previous_score", "lfl_n_scores"):
+            ps.loc[lfl, col] = np.nan
+    ov = scores.overall_scores.copy()
+    returns = {k[:3] for k in pillars}
+    hit = np.array([k in returns for k in zip(*(ov[c] for c in RETURN_KEY), strict=True)], dtype=bool)
+    flag = ov["is_suppressed"].fillna(False).to_numpy(bool) if "is_suppressed" in ov else np.zeros(len(ov), bool)
+    ov["is_suppressed"] = flag | hit
+    ov.loc[hit, "score"] = np.nan
+    return replace(scores, pillar_scores=ps, overall_scores=ov)
+
+
+def mark_score_tables(scores: Any) -> Any:
+    """Pillar and overall tables with an `is_suppressed` flag (false until the stage sets it)."""
+    changes = {}
+    for name in ("pillar_scores", "overall_scores"):
+        frame = getattr(scores, name)
+        if "is_suppressed" not in frame:
+            changes[name] = frame.assign(is_suppressed=False)
+    return replace(scores, **changes) if changes else scores
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing what to withhold
+
+
+def _own_pins(result: AuditResult, pinned: list[int]) -> set[int]:
+    """The pinned values that their own return's published scores (pillar, overall,
+    like-for-like) pin with no benchmark at all: only withholding a score of theirs frees them."""
+    know, truth = result.knowledge, result.truth
+    ret = know.unknowns[RETURN_KEY].apply(tuple, axis=1).tolist()
+    by_return: dict[tuple, list[int]] = {}
+    for u, r in enumerate(ret):
+        by_return.setdefault(r, []).append(u)
+    own: dict[tuple, list] = {}
+    for c in know.constraints:
+        if c.source and c.source[0] in ("pillar", "overall", "lfl"):
+            own.setdefault(tuple(c.source[1:4]), []).append(c)
+    out: set[int] = set()
+    for r in sorted({ret[u] for u in pinned}):
+        cell = by_return[r]
+        free = set(cell)
+        cons = [x for x in (restrict(c, free, truth) for c in own.get(r, [])) if x]
+        lo = {u: int(truth[u]) for u in cell}
+        hi = dict(lo)
+        targets = {u for u in pinned if ret[u] == r}
+        if cons:
+            _explore(cell, cons, lo, hi, targets, exact=False)
+        out |= {u for u in targets if lo[u] == hi[u] and cons}
+    return out
+
+
+def _benchmark_cover(
+    result: AuditResult, pinned: list[int], bench: pd.DataFrame, times: int = COVER
+) -> list[int]:
+    """Published benchmark rows involving each pinned value `times` times (or all there are),
+    greedily: the row involving most values still wanting one, then the one over fewest
+    organisations, then the first."""
+    involving: dict[int, set[int]] = {}
+    wanted = set(pinned)
+    for c in result.knowledge.constraints:
+        if c.source and c.source[0] == "benchmark":
+            hit = wanted & c.units
+            if hit:
+                involving.setdefault(c.source[1], set()).update(hit)
+    n_orgs = bench["n_orgs"].to_numpy()
+    rows_of: dict[int, int] = {}
+    for members in involving.values():
+        for u in members:
+            rows_of[u] = rows_of.get(u, 0) + 1
+    need = {u: min(times, n) for u, n in rows_of.items()}
+    chosen: list[int] = []
+    while any(need.values()):
+        row = min(involving, key=lambda r: (-sum(need[u] > 0 for u in involving[r]), n_orgs[r], r))
+        chosen.append(row)
+        for u in involving.pop(row):
+            need[u] = max(need[u] - 1, 0)
+    return sorted(chosen)
+
+
+def run_stage(pub: Any, truth_scores: pd.DataFrame, withhold: tuple[str, ...], max_rounds: int) -> Any:
+    """Audit the suppressed publication and withhold more until no withheld value is pinned.
+
+    Returns the publication with the extra withholding applied and `disclosure` set to the
+    DisclosureRecord; raises PolicyUnsafe when the policy cannot make it safe."""
+    pub = replace(pub, scores=mark_score_tables(pub.scores))
+    result = audit(pub, truth_scores)
+    seconds = result.seconds
+    pinned_before = len(result.pinned)
+    extra_rows: list[int] = []
+    extra_pillars: set[tuple] = set()
+    rounds = 1
+    # values their own return's scores pin: found once (benchmarks play no part in it)
+    own_all: set[int] = set()
+    if len(result.pinned) and "pillar_score" in withhold:
+        own_all = _own_pins(result, result.pinned.index.tolist())
+    while len(result.pinned) and rounds <= max_rounds:
+        pinned = result.pinned.index.tolist()
+        values = result.values
+        # once its pillar score is withheld, what still pins a value is some benchmark
+        own = {u for u in own_all.intersection(pinned)
+               if tuple(values.loc[u, PILLAR_KEY]) not in extra_pillars}
+        rest = [u for u in pinned if u not in own]
+        rows = _benchmark_cover(result, rest, pub.benchmarks) if "benchmark" in withhold else []
+        pillars = {tuple(values.loc[u, PILLAR_KEY]) for u in own}
+        if "pillar_score" in withhold and not rows:
+            # no benchmark row left to withhold for them: their pillar scores go
+            pillars |= {tuple(values.loc[u, PILLAR_KEY]) for u in rest}
+        pillars -= extra_pillars
+        if not rows and not pillars:
+            break
+        know = result.knowledge
+        if rows:
+            pub = replace(pub, benchmarks=withhold_benchmarks(pub.benchmarks, rows))
+            extra_rows += rows
+            # a withheld row's facts leave the attacker's knowledge: nothing else changes
+            gone = {("benchmark", r) for r in rows}
+            know = copy.copy(know)
+            know.constraints = [c for c in know.constraints if c.source not in gone]
+        if pillars:
+            pub = replace(pub, scores=withhold_pillars(pub.scores, pillars))
+            extra_pillars |= pillars
+            know = None  # the pillar and overall figures change: rebuilt from the publication
+        result = audit(pub, truth_scores, start=result, knowledge=know)
+        seconds += result.seconds
+        rounds += 1
+    bench = pub.benchmarks.reset_index(drop=True)
+    record = DisclosureRecord(
+        values=result.values,
+        pinned_before=pinned_before,
+        n_withheld=len(result.values),
+        rounds=rounds,
+        benchmark_rows=bench.loc[sorted(extra_rows), BENCHMARK_ID].reset_index(drop=True),
+        pillar_scores=pd.DataFrame(sorted(extra_pillars), columns=PILLAR_KEY),
+        seconds=seconds,
+    )
+    if len(record.pinned):
+        raise PolicyUnsafe(unsafe_message(record, withhold, max_rounds))
+    return replace(pub, disclosure=record)
+
+
+def unsafe_message(record: DisclosureRecord, withhold: tuple[str, ...], max_rounds: int) -> str:
+    """Which values remain pinned, and what to change in the policy."""
+    pinned = record.pinned
+    shown = [
+        f"{r.year} {r.org_code} {r.care_setting} {r.score_id}"
+        for r in pinned.head(10).itertuples(index=False)
+    ]
+    more = f" and {len(pinned) - 10} more" if len(pinned) > 10 else ""
+    allowed = ", ".join(withhold) if withhold else "nothing"
+    return (
+        f"the publication policy is not safe: {len(pinned)} withheld values can still be worked "
+        f"back exactly from what is published ({'; '.join(shown)}{more}) after "
+        f"{record.rounds} audit rounds, withholding extra {allowed}. In publication-policy.yaml, "
+        "let disclosure_audit.withhold name benchmark and pillar_score, raise "
+        "disclosure_audit.max_rounds, or withhold these domains at a coarser finest_level"
+    )
