@@ -577,11 +577,14 @@ class _Writer:
         return out
 
 
-def write_open_data(pub: Publication, out_dir: Path) -> list[DownloadFile]:
-    """Write the whole open dataset under out_dir (the site's downloads/); return the manifest."""
+def write_open_data(
+    pub: Publication, out_dir: Path, tables: dict[str, pd.DataFrame] | None = None
+) -> list[DownloadFile]:
+    """Write the whole open dataset under out_dir (the site's downloads/); return the manifest.
+    `tables` are `publication_tables(pub)` when the caller has them already (the API reads them)."""
     out_dir = Path(out_dir)
     _remove_previous(out_dir)
-    tables = publication_tables(pub)
+    tables = publication_tables(pub) if tables is None else tables
     writer = _Writer(out_dir)
     registry_tables = tables_for(pub.granularity)
     for name, frame in tables.items():

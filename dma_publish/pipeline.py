@@ -62,7 +62,7 @@ class Publication:
 # ---------------------------------------------------------------------------------------------
 # Load -> validate -> score -> aggregate
 
-GENERATED_DIRS = ("organisations", "regions", "icbs", "trusts", "domains", "downloads")
+GENERATED_DIRS = ("organisations", "regions", "icbs", "trusts", "domains", "downloads", "api")
 GENERATED_FILES = (
     "index.md",
     "national.md",
@@ -436,7 +436,7 @@ def _add_audit_section(pub: Publication, page: Path) -> None:
 def _publish_into(
     pub: Publication, work: Path, site_dir: Path, docs_dir: Path | None, log: StageLog, root: Path
 ) -> None:
-    from dma_publish import charts, opendata, pages
+    from dma_publish import api, charts, opendata, pages
 
     source_docs = root / "site_src"
     provenance = getattr(pub, "provenance", None)
@@ -445,7 +445,10 @@ def _publish_into(
     staging = work / "site"
     prepare_docs(docs_dir, source_docs)
     with log.stage("data files"):
-        downloads = opendata.write_open_data(pub, docs_dir / "downloads")
+        tables = opendata.publication_tables(pub)
+        downloads = opendata.write_open_data(pub, docs_dir / "downloads", tables)
+    with log.stage("api"):  # the same rounded, suppressed tables as the data files
+        api.write_api(pub, tables, docs_dir, downloads)
     with log.stage("charts"):
         chart_set = charts.build_all(pub)
         charts.write_chart_assets(docs_dir)

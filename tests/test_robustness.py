@@ -664,9 +664,11 @@ def _fake_publication() -> Any:
 
 def _stub_data_and_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the (expensive) data files and charts stages: the failures under test come later."""
-    from dma_publish import charts, opendata
+    from dma_publish import api, charts, opendata
 
+    monkeypatch.setattr(opendata, "publication_tables", lambda *a, **k: {})
     monkeypatch.setattr(opendata, "write_open_data", lambda *a, **k: [])
+    monkeypatch.setattr(api, "write_api", lambda *a, **k: [])
     monkeypatch.setattr(charts, "build_all", lambda *a, **k: {})
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)
     monkeypatch.setattr(charts, "write_chart_files", lambda *a, **k: {})
@@ -742,10 +744,12 @@ def test_cli_exits_1_on_an_unexpected_failure_and_keeps_the_site(
 KILLED_BUILD = """
 import shutil, sys, types
 from pathlib import Path
-from dma_publish import charts, opendata, pages, pipeline
+from dma_publish import api, charts, opendata, pages, pipeline
 
 source_docs, docs, site = (Path(a) for a in sys.argv[1:4])
+opendata.publication_tables = lambda *a, **k: {}
 opendata.write_open_data = lambda *a, **k: []
+api.write_api = lambda *a, **k: []
 charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
 charts.write_chart_files = lambda *a, **k: {}

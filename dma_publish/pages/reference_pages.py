@@ -130,6 +130,8 @@ def downloads_page(site: Site, files: Sequence[Any]) -> str:
         citation=opendata.citation(site.pub),
         licence=opendata.LICENCE,
         json_ld=dataset_json_ld(site, files),
+        api_index=rel("api/v1/index.json", DOWNLOADS),
+        api_example=next(iter(site.orgs), "RNZ"),
     )
 
 
