@@ -143,7 +143,8 @@ def test_wide_tables_of_words_become_cards_on_a_phone(browser, server):
         )
         context.close()
         assert (cards > 0) is stacked, f"{viewport}: {cards} tables as cards"
-        assert label == "Meaning"
+        # the cells of a table laid out as cards are named by their column (written only then)
+        assert label == ("Meaning" if stacked else None)
 
 
 @pytest.mark.parametrize("which", ["two-setting trust", "national"])
