@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from dma_publish.registry import Table, frictionless_field, tables_for
+from dma_publish.vocab import survey_of
 
 API_VERSION = "v1"
 API_DIR = f"api/{API_VERSION}"
@@ -167,8 +168,7 @@ def table_path(name: str) -> str:
 def _peer_group(care_setting: str) -> tuple[str, str, str, str]:
     """The national peer group an organisation's scores in a care setting are compared with
     (survey, peer group type, code, care setting), as its page compares them."""
-    survey = "icb" if care_setting == "icb" else "secondary_care"
-    return (survey, "national", NATIONAL, care_setting)
+    return (survey_of(care_setting), "national", NATIONAL, care_setting)
 
 
 _SCORE_TABLES = {"domain_scores": "domain", "pillar_scores": "pillar", "overall_scores": "overall"}

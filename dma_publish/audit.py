@@ -43,8 +43,8 @@ from scipy.sparse import coo_matrix
 
 from dma_publish.aggregate import peer_group_members
 from dma_publish.score import round_half_away
+from dma_publish.vocab import RETURN_KEY
 
-RETURN_KEY = ["year", "org_code", "care_setting"]
 LEVELS = (1, 2, 3, 4, 5)
 HALF = 0.005  # a figure published to 2 decimal places stands for +/- this
 EPS = 1e-6

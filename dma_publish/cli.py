@@ -59,6 +59,11 @@ def cli() -> None:
 @click.option("--check-only", is_flag=True, help="Validate, score and report; publish nothing.")
 @click.option("--verbose", is_flag=True, help="Show MkDocs' progress messages.")
 @click.option(
+    "--quiet",
+    is_flag=True,
+    help="Print nothing but errors: no progress bars or stage lines, no summary.",
+)
+@click.option(
     "--official",
     is_flag=True,
     help="Build NHS England's official results: import data/official/source/*.xlsx into "
@@ -72,9 +77,14 @@ def build(
     strict: bool,
     check_only: bool,
     verbose: bool,
+    quiet: bool,
 ) -> None:
-    """Validate and score the returns, then publish the site, data files and charts."""
+    """Validate and score the returns, then publish the site, data files and charts.
+
+    On a terminal each stage shows a progress bar with counts (pages, charts, files) and its
+    time; in CI (CI set) or when the output is piped, one plain line per stage."""
     from dma_publish.pipeline import run_build
+    from dma_publish.progress import Progress, StageLog
 
     _setup_logging(verbose)
     try:
@@ -86,7 +96,8 @@ def build(
             report_path=report_path,
             strict=strict,
             check_only=check_only,
-            echo=click.echo,
+            echo=(lambda *_: None) if quiet else click.echo,
+            log=StageLog(progress=Progress.choose(quiet=quiet)),
         )
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -247,7 +258,8 @@ def audit_command(data_dir: Path, out_path: Path, exact: bool) -> None:
 
 @cli.command()
 def clean() -> None:
-    """Remove everything the build generates: site/, generated pages, charts/, reports/."""
+    """Remove everything the build generates: site/, generated pages, charts/, reports/, and
+    its caches (.cache/chart-images, .cache/vega)."""
     from dma_publish.pipeline import clean_all
 
     for path in clean_all(ROOT):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import resource
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import yaml
 
 from dma_publish import sitedir
 from dma_publish.errors import PublishError, ValidationFailed
+from dma_publish.progress import Stage, StageLog
 
 
 @dataclass(frozen=True)
@@ -73,28 +72,6 @@ GENERATED_FILES = (
 )
 
 
-@dataclass
-class StageLog:
-    """Wall time and peak memory of each stage, for the build summary and the benchmark."""
-
-    stages: list[tuple[str, float, int]] = field(default_factory=list)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """Time a stage; record the process's peak resident memory after it (bytes)."""
-        start = time.perf_counter()
-        yield
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        self.stages.append((name, time.perf_counter() - start, peak))
-
-    def format(self) -> str:
-        """One line per stage: seconds and peak memory."""
-        return "\n".join(
-            f"  {name:<16} {secs:7.2f} s   peak {peak / 2**20:7.0f} MiB"
-            for name, secs, peak in self.stages
-        )
-
-
 def input_files(data_dir: Path) -> list[Path]:
     """Every input file the build reads, in a stable order (what the inputs' hash covers)."""
     files = [
@@ -136,7 +113,8 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
     data_dir = Path(data_dir)
     published = is_published_folder(data_dir)
     provenance = None
-    with log.stage("load"):
+    with log.stage("load") as stage:
+        stage.count(len(input_files(data_dir)), "files")
         release = load_release(data_dir / "release.yaml")
         reference = load_reference(data_dir / "reference")
         if published:
@@ -147,12 +125,15 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
         policy = load_policy(data_dir / "publication-policy.yaml", frames.domains)
         inputs_hash = hash_inputs(data_dir)
     if not published:
-        with log.stage("validate"):
+        with log.stage("validate") as stage:
             validated = validate_returns(returns, frames, reference)
-        with log.stage("score"):
+            stage.count(len(validated.returns), "returns")
+        with log.stage("score") as stage:
             scores = score_returns(validated.answers, frames, reference)
-    with log.stage("aggregate"):
+            stage.count(len(scores.domain_scores), "domain scores")
+    with log.stage("aggregate") as stage:
         benchmarks = benchmark(scores, reference)
+        stage.count(len(benchmarks), "benchmark rows")
     pub = Publication(
         release=release,
         reference=reference,
@@ -206,12 +187,30 @@ def _nav_without(nav: list, pages: set[str]) -> list:
     return out
 
 
+def _page_counter(stage: Stage) -> Any:
+    """A plugin that counts MkDocs' pages as it writes them, for the mkdocs stage's progress bar
+    (added to the loaded configuration in this process only: mkdocs.yml names no plugin)."""
+    from mkdocs.plugins import BasePlugin
+
+    class PageCounter(BasePlugin):
+        def on_nav(self, nav: Any, **_: Any) -> Any:
+            stage.total(len(nav.pages), "pages")
+            return nav
+
+        def on_post_page(self, output: str, **_: Any) -> str:
+            stage.advance()
+            return output
+
+    return PageCounter()
+
+
 def mkdocs_build(
     config_file: Path,
     site_dir: Path,
     extra: dict[str, Any],
     docs_dir: Path | None = None,
     drop_pages: set[str] | None = None,
+    stage: Stage | None = None,
 ) -> None:
     """Run `mkdocs build --strict` with release provenance added to `extra`, into site_dir."""
     from mkdocs.commands.build import build
@@ -232,6 +231,8 @@ def mkdocs_build(
         **({"docs_dir": str(docs_dir)} if docs_dir is not None else {}),
         **overrides,
     )
+    if stage is not None:
+        config.plugins["dma-progress"] = _page_counter(stage)
     build(config)  # strict: any warning raises mkdocs.exceptions.Abort
     offline_search_index(site_dir)
 
@@ -280,7 +281,9 @@ def clean_all(root: Path) -> list[Path]:
     """Remove every generated file and folder; return what was removed."""
     removed = []
     site = root / "site"
-    for path in (site, *sitedir.leftovers(site), root / "reports", root / "build"):
+    # the build's caches too (chart images, the Vega bundle); the test tools' (.cache/node) stay
+    caches = (root / ".cache" / "chart-images", root / ".cache" / "vega")
+    for path in (site, *sitedir.leftovers(site), root / "reports", root / "build", *caches):
         if path.exists():
             shutil.rmtree(path)
             removed.append(path)
@@ -391,7 +394,12 @@ def run_build(
     if not check_only:
         publish(pub, site_dir=site_dir, docs_dir=docs_dir, log=log, echo=echo)
         echo(f"published {site_dir}")
-    echo("stages:\n" + log.format())
+    if log.progress.mode == "quiet":
+        echo("stages:\n" + log.format())
+    else:
+        seconds = sum(secs for _, secs, _ in log.stages)
+        peak = max((peak for _, _, peak in log.stages), default=0)
+        echo(f"built in {seconds:.1f} s, peak memory {peak / 2**20:.0f} MiB")
     return pub
 
 
@@ -444,19 +452,23 @@ def _publish_into(
     docs_dir = work / "docs" if docs_dir is None else Path(docs_dir)
     staging = work / "site"
     prepare_docs(docs_dir, source_docs)
-    with log.stage("data files"):
+    with log.stage("data files") as stage:
         tables = opendata.publication_tables(pub)
         downloads = opendata.write_open_data(pub, docs_dir / "downloads", tables)
-    with log.stage("api"):  # the same rounded, suppressed tables as the data files
+        stage.count(len(downloads), "files")
+    with log.stage("api") as stage:  # the same rounded, suppressed tables as the data files
         api.write_api(pub, tables, docs_dir, downloads)
-    with log.stage("charts"):
+        stage.count(sum(1 for _ in (docs_dir / "api").rglob("*.json")), "documents")
+    with log.stage("charts") as stage:
         chart_set = charts.build_all(pub)
         charts.write_chart_assets(docs_dir)
+        stage.count(len(chart_set), "charts")
     linked: dict[str, charts.Chart] = {}
-    with log.stage("pages"):
-        pages.write_pages(
+    with log.stage("pages") as stage:
+        written = pages.write_pages(
             pub, docs_dir, downloads=downloads, charts=chart_set, linked_charts=linked
         )
+        stage.count(len(written), "pages")
         if provenance is not None and docs_dir.resolve() != source_docs.resolve():
             from dma_publish.pages.published import data_quality_page, methodology_page
 
@@ -464,12 +476,15 @@ def _publish_into(
                 (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
         elif docs_dir.resolve() != source_docs.resolve():
             _add_audit_section(pub, docs_dir / "about" / "data-quality.md")
-    with log.stage("chart files"):
+    with log.stage("chart files") as stage:
         # every chart a page shows, as SVG, PNG and CSV; a real build also leaves them in the
         # repository's charts/ folder
         targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
         if linked:
-            charts.write_chart_files(linked.values(), targets, footer=opendata.source_note(pub))
+            stage.total(len(linked), "charts")
+            charts.write_chart_files(
+                linked.values(), targets, footer=opendata.source_note(pub), progress=stage.advance
+            )
     extra = {
         "demo": pub.is_demo,
         "release_version": str(pub.release.version),
@@ -485,10 +500,10 @@ def _publish_into(
             source_file=provenance["file_name"],
             source_version=provenance.get("file_version", ""),
         )
-    with log.stage("mkdocs"):
+    with log.stage("mkdocs") as stage:
         # Without domain scores there is no domain index or comparability page to link to.
         no_domains = not getattr(pub, "has_domains", True)
         drop = {"drop_pages": {"domains/index.md", "comparability.md"}} if no_domains else {}
         with _build_date(opendata.release_datetime(pub.release)):
-            mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, **drop)
+            mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop)
     sitedir.swap_in(staging, site_dir)

@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-RETURN_KEY = ["year", "org_code", "care_setting"]
+from dma_publish.registry import TABLES
+from dma_publish.vocab import RETURN_KEY
+
 RETURN_COLUMNS = [*RETURN_KEY, "return_status", "n_answer_rows", "n_errors"]
 
 
@@ -74,18 +76,5 @@ def reconciliation(validated: Any, organisations: pd.DataFrame, years: list[int]
                 "returns_missing": int((reg["return_status"] == "missing").sum()),
             }
         )
-    return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+    return pd.DataFrame(rows, columns=TABLES["reconciliation"].columns)
 
-
-RECONCILIATION_COLUMNS = [
-    "year",
-    "answer_rows_read",
-    "answer_rows_scored",
-    "answer_rows_rejected",
-    "returns_read",
-    "returns_scored",
-    "returns_rejected",
-    "returns_unexpected",
-    "returns_expected",
-    "returns_missing",
-]

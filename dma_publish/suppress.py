@@ -26,10 +26,10 @@ import pandas as pd
 from dma_publish.aggregate import peer_group_members
 from dma_publish.pipeline import Publication
 from dma_publish.policy import LEVEL_RANK, PEER_GROUP_LEVEL, Policy
+from dma_publish.vocab import RETURN_KEY
 
 STAT_COLUMNS = ["mean", "median", "q1", "q3", "min", "max"]
 LEVEL_COLUMNS = [f"n_level_{i}" for i in range(1, 6)]
-RETURN_KEY = ["year", "org_code", "care_setting"]
 
 
 def _key_codes(frames: list[pd.DataFrame], cols: list[str]) -> list[np.ndarray]:

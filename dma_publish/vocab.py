@@ -26,6 +26,17 @@ RESERVED_FILE_NAMES = frozenset(
     | {f"LPT{i}" for i in range(10)}
 )
 
+# A return is one organisation, care setting and year: the key of every per-return table.
+RETURN_KEY = ["year", "org_code", "care_setting"]
+# ICBs answer their own survey; every trust care setting answers the secondary-care survey.
+ICB_SETTING = "icb"
+
+
+def survey_of(care_setting: str) -> str:
+    """The survey a care setting answers: ``icb`` for ICBs, ``secondary_care`` for trusts."""
+    return "icb" if care_setting == ICB_SETTING else "secondary_care"
+
+
 MESSAGE_VALUE_CHARS = 80  # the most of a value any message quotes
 MESSAGE_CHARS = 1_000  # the most any one error message says
 

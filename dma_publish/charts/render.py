@@ -275,11 +275,20 @@ def _helpers(n_images: int, workers: int | None) -> int:
 class _Images:
     """The images still to draw: helpers take them from the front, this process from the back."""
 
-    def __init__(self, specs: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, specs: list[dict[str, Any]], progress: Callable[[int], None] | None = None
+    ) -> None:
         self.specs = specs
+        self.progress = progress
         self.drawn: list[Image | None] = [None] * len(specs)
         self._lock = threading.Lock()
         self._front, self._back = 0, len(specs)
+
+    def put(self, i: int, image: Image) -> None:
+        """Image i is drawn."""
+        self.drawn[i] = image
+        if self.progress is not None:
+            self.progress(1)
 
     def take(self, from_front: bool) -> int | None:
         """The index of an image nobody has taken yet, or None when all are taken."""
@@ -315,7 +324,7 @@ def _helper(images: _Images) -> None:
             if not line:
                 break  # the helper died: image i is left for this process
             svg, png = json.loads(line)
-            images.drawn[i] = (svg, base64.b64decode(png))
+            images.put(i, (svg, base64.b64decode(png)))
     except (OSError, ValueError):
         pass
     finally:
@@ -325,13 +334,17 @@ def _helper(images: _Images) -> None:
         proc.wait()
 
 
-def render_images(specs: list[dict[str, Any]], workers: int | None = None) -> list[Image]:
+def render_images(
+    specs: list[dict[str, Any]],
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Image]:
     """Each Vega-Lite spec as (SVG text, PNG bytes), in order, spread over `workers` processes
     (this one included; by default one per core). Helpers take images from the front of the list
     and this process from the back, so the work balances itself; whatever a helper fails to
     return (it could not start, or died) is drawn here. Every image is the same whichever
     process drew it."""
-    images = _Images(specs)
+    images = _Images(specs, progress)
     threads = [
         threading.Thread(target=_helper, args=(images,), daemon=True)
         for _ in range(_helpers(len(specs), workers))
@@ -339,7 +352,7 @@ def render_images(specs: list[dict[str, Any]], workers: int | None = None) -> li
     for thread in threads:
         thread.start()
     while (i := images.take(from_front=False)) is not None:
-        images.drawn[i] = _draw(specs[i])
+        images.put(i, _draw(specs[i]))
     for thread in threads:
         thread.join()
     out = []
@@ -376,14 +389,21 @@ def _keep(key: str, image: Image) -> None:
         pass  # a read-only checkout just draws the images each time
 
 
-def draw_images(specs: list[dict[str, Any]], workers: int | None = None) -> list[Image]:
+def draw_images(
+    specs: list[dict[str, Any]],
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Image]:
     """Each spec as (SVG, PNG): from the cache where an earlier build drew the same spec, the
     rest drawn in parallel (`render_images`) and kept. The images depend only on the spec and
-    vl-convert, so a cached image is the same bytes as a new one."""
+    vl-convert, so a cached image is the same bytes as a new one. `progress(n)` is told of
+    each image as it is ready (from the cache or drawn; from any thread)."""
     keys = [_cache_key(spec_text(spec)) for spec in specs]
     images: list[Image | None] = [_cached(key) for key in keys]
     missing = [n for n, image in enumerate(images) if image is None]
-    drawn = render_images([specs[n] for n in missing], workers) if missing else []
+    if progress is not None and len(specs) > len(missing):
+        progress(len(specs) - len(missing))
+    drawn = render_images([specs[n] for n in missing], workers, progress) if missing else []
     for n, image in zip(missing, drawn, strict=True):
         images[n] = image
         _keep(keys[n], image)
@@ -400,6 +420,7 @@ def write_chart_files(
     out_dirs: Iterable[Path],
     footer: Sequence[str] = (),
     workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, ChartFiles]:
     """Write each chart's downloads into each folder: the image as SVG and PNG with the footer
     lines (source, licence, release) drawn below it, its data as CSV (the table the page shows,
@@ -412,7 +433,7 @@ def write_chart_files(
         d.mkdir(parents=True, exist_ok=True)
     chosen = list(charts)
     specs = [static_spec(chart, footer) for chart in chosen]
-    images = draw_images(specs, workers)
+    images = draw_images(specs, workers, progress)
     written: dict[str, ChartFiles] = {}
     for chart, spec, (svg, png) in zip(chosen, specs, images, strict=True):
         files = chart_files(chart.chart_id)

@@ -44,7 +44,7 @@ def area_pillar_table(site: Site, year: int, setting: str, peer_type: str, code:
     """An area's pillar spread in one care setting beside that setting's national one."""
     rows = []
     for mtype, mid, name in _measures(site):
-        area = site.area_bench(year, peer_type, code, setting, mtype, mid)
+        area = site.benchmark(year, peer_type, code, setting, mtype, mid)
         nation = site.peers(year, setting, mtype, mid)
         if area is None:
             continue
@@ -95,7 +95,7 @@ def setting_table(site: Site, year: int, region: str | None = None) -> Md:
         if region is None:
             row = site.peers(year, setting, "overall", "overall")
         else:
-            row = site.area_bench(year, "region", region, setting, "overall", "overall")
+            row = site.benchmark(year, "region", region, setting, "overall", "overall")
         if row is not None:
             rows.append(
                 [

@@ -58,7 +58,7 @@ def region_table(site: Site, domain: dict[str, Any], score_id: str, year: int) -
     rows = []
     for code, name in sorted(site.regions.items(), key=lambda kv: (kv[1].casefold(), kv[0])):
         for setting in domain["care_settings"]:
-            row = site.area_bench(year, "region", code, setting, "domain", score_id)
+            row = site.benchmark(year, "region", code, setting, "domain", score_id)
             if row is not None:
                 rows.append(
                     [

@@ -343,7 +343,7 @@ def system_table(site: Site, icb: Org, year: int) -> Md:
         if setting == "icb":
             continue
         for mtype, mid, name in measures:
-            system = site.area_bench(year, "icb_system", icb.code, setting, mtype, mid)
+            system = site.benchmark(year, "icb_system", icb.code, setting, mtype, mid)
             if system is None:
                 continue
             nation = site.peers(year, setting, mtype, mid)

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from dma_publish.aggregate import BENCHMARK_KEY
+from dma_publish.vocab import RETURN_KEY, survey_of
 
-RETURN_KEY = ["year", "org_code", "care_setting"]
 NATIONAL = "ENG"
 BENCH_KEY = BENCHMARK_KEY
 
@@ -234,9 +234,8 @@ class Site:
         measure_id: str,
     ) -> dict[str, Any] | None:
         """One benchmark row (secondary care unless the care setting is icb), or None."""
-        survey = "icb" if care_setting == "icb" else "secondary_care"
         return self.bench.get(
-            (year, survey, peer_type, code, care_setting, measure_type, measure_id)
+            (year, survey_of(care_setting), peer_type, code, care_setting, measure_type, measure_id)
         )
 
     def peers(
@@ -244,18 +243,6 @@ class Site:
     ) -> dict[str, Any] | None:
         """The national peer group of a care setting: trusts of that setting, or all ICBs."""
         return self.benchmark(year, "national", NATIONAL, care_setting, measure_type, measure_id)
-
-    def area_bench(
-        self,
-        year: int,
-        peer_type: str,
-        code: str,
-        care_setting: str,
-        measure_type: str,
-        measure_id: str,
-    ) -> dict[str, Any] | None:
-        """An area's benchmark in one care setting (settings are never pooled)."""
-        return self.benchmark(year, peer_type, code, care_setting, measure_type, measure_id)
 
     # --- domains ----------------------------------------------------------------------------
 
