@@ -63,9 +63,11 @@ def spec_json(spec: dict[str, Any]) -> str:
 def _table_html(chart: Chart, row_href: Callable[[str], str | None] | None = None) -> str:
     """The chart's data as an accessible table: caption, column headers, row headers.
 
-    Lean HTML: no classes or styles, and the end tags HTML lets a table leave out (a header
-    cell in a body row is a row header; `row_href` may link it, by the chart's row keys)."""
-    head = "".join(f'<th scope="col">{escape(c)}' for c in chart.columns)
+    Lean HTML: no classes or styles (a header cell in a body row is a row header; `row_href`
+    may link it, by the chart's row keys). Every end tag is written, though HTML lets a table
+    leave some out: the theme's search indexer keeps an element open until its end tag, and
+    each unclosed cell made every later tag of the page slower to index (quadratic in cells)."""
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in chart.columns)
     keys = chart.row_keys if row_href is not None else ()
     body = []
     for n, row in enumerate(chart.rows):
@@ -73,10 +75,11 @@ def _table_html(chart: Chart, row_href: Callable[[str], str | None] | None = Non
         href = row_href(keys[n]) if n < len(keys) and row_href is not None else None
         if href:
             name = f'<a href="{escape(href)}">{name}</a>'
-        body.append(f"<tr><th>{name}" + "".join(f"<td>{escape(cell)}" for cell in row[1:]))
+        cells = "".join(f"<td>{escape(cell)}</td>" for cell in row[1:])
+        body.append(f"<tr><th>{name}</th>{cells}</tr>")
     return (
         f"<table><caption>{escape(chart.table_caption)}</caption>"
-        f"<thead><tr>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
