@@ -724,10 +724,30 @@ def test_cached_chart_images_are_the_images_drawn(
     monkeypatch.setattr(render, "IMAGE_CACHE", tmp_path / "cache")
     specs = [charts.static_spec(charts.national_overall_distribution(pub, 2025, "acute"), FOOTER)]
     drawn = render.draw_images(specs, workers=1)
-    assert len(list((tmp_path / "cache").iterdir())) == 2  # its SVG and PNG, kept
+    kept = sorted((tmp_path / "cache").iterdir())
+    assert [p.suffix for p in kept] == [".png", ".sha256", ".svg"]  # SVG, PNG and their digest
     assert drawn == render.render_images(specs, workers=1)
+    real_render = render.render_images
     monkeypatch.setattr(render, "render_images", lambda *a, **k: pytest.fail("drawn again"))
     assert render.draw_images(specs, workers=1) == drawn
+    # a cache entry cut short, altered, half-deleted or unreadable is drawn again, silently,
+    # and the image is the same as ever
+    redrawn = []
+    monkeypatch.setattr(
+        render, "render_images", lambda *a, **k: redrawn.append(1) or real_render(*a, **k)
+    )
+    png, digest, svg = kept
+    for damage in (
+        lambda: svg.write_bytes(svg.read_bytes()[:100]),
+        lambda: png.write_bytes(png.read_bytes()[:-1] + b"x"),
+        lambda: digest.unlink(),
+        lambda: svg.write_bytes(b"\xff\xfe not utf-8"),
+        lambda: png.unlink(),
+    ):
+        damage()
+        assert render.draw_images(specs, workers=1) == drawn
+    assert len(redrawn) == 5
+    assert render.draw_images(specs, workers=1) == drawn and len(redrawn) == 5  # kept again
 
 
 def test_no_chart_csv_shows_a_value_the_policy_withholds() -> None:

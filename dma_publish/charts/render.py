@@ -371,20 +371,36 @@ def _cache_key(spec_text: str) -> str:
     return hashlib.sha256(f"{version}\n{VL_VERSION}\n{spec_text}".encode()).hexdigest()
 
 
+def _digest(image: Image) -> str:
+    """What a kept image's bytes hash to: a truncated or altered file does not match."""
+    return hashlib.sha256(image[0].encode("utf-8") + b"\0" + image[1]).hexdigest()
+
+
 def _cached(key: str) -> Image | None:
-    """An image drawn by an earlier build from the same spec, or None."""
-    svg, png = (IMAGE_CACHE / f"{key}{suffix}" for suffix in (".svg", ".png"))
+    """An image drawn by an earlier build from the same spec, or None: also when a file is
+    missing, or when the files do not match the digest kept with them (a corrupt cache is
+    drawn again, so the output stays the same)."""
+    svg, png, digest = (IMAGE_CACHE / f"{key}{suffix}" for suffix in (".svg", ".png", ".sha256"))
     try:
-        return svg.read_text(encoding="utf-8"), png.read_bytes()
-    except OSError:
+        image = svg.read_bytes().decode("utf-8"), png.read_bytes()
+        if digest.read_text(encoding="ascii").strip() != _digest(image):
+            return None
+    except (OSError, UnicodeDecodeError):
         return None
+    return image
 
 
 def _keep(key: str, image: Image) -> None:
-    """Keep an image for later builds (written whole, then renamed: a reader never sees half)."""
+    """Keep an image for later builds: each file written whole, then renamed (a reader never
+    sees half a file), the digest last, so an image counts as kept only once all of it is."""
+    files = (
+        (".svg", image[0].encode("utf-8")),
+        (".png", image[1]),
+        (".sha256", _digest(image).encode("ascii") + b"\n"),
+    )
     try:
         IMAGE_CACHE.mkdir(parents=True, exist_ok=True)
-        for suffix, data in ((".svg", image[0].encode("utf-8")), (".png", image[1])):
+        for suffix, data in files:
             temporary = IMAGE_CACHE / f"{key}{suffix}.{os.getpid()}.tmp"
             temporary.write_bytes(data)
             temporary.replace(IMAGE_CACHE / f"{key}{suffix}")
