@@ -22,7 +22,7 @@ from typing import Any
 import vl_convert
 
 from dma_publish.charts.builders import Chart
-from dma_publish.charts.style import DARK_GREY, STATIC_FONT, TEXT
+from dma_publish.charts.style import DARK_GREY, STATIC_FONT, STATS, TEXT
 
 # Vega-Lite 6 compiles to Vega 6, the Vega that vl-convert bundles (Vega-Lite 5 compiles to Vega 5
 # and vega-embed warns of the mismatch). Altair 5.5 validates against Vega-Lite 5.20, whose
@@ -420,6 +420,8 @@ def draw_images(
     keys = [_cache_key(spec_text(spec)) for spec in specs]
     images: list[Image | None] = [_cached(key) for key in keys]
     missing = [n for n, image in enumerate(images) if image is None]
+    STATS.n_images_drawn += len(missing)
+    STATS.n_images_cached += len(specs) - len(missing)
     if progress is not None and len(specs) > len(missing):
         progress(len(specs) - len(missing))
     drawn = render_images([specs[n] for n in missing], workers, progress) if missing else []

@@ -105,6 +105,8 @@ class ChartStats:
     by_kind: dict[str, int] = field(default_factory=dict)
     n_built: int = 0  # charts made by build_all
     build_seconds: float = 0.0
+    n_images_drawn: int = 0  # static images drawn by vl-convert (render.draw_images)
+    n_images_cached: int = 0  # static images read from the cache instead
 
     @property
     def ms_per_chart(self) -> float:
@@ -120,6 +122,7 @@ class ChartStats:
         """Start counting again (the templates stay built)."""
         self.n_charts, self.seconds, self.by_kind = 0, 0.0, {}
         self.n_built, self.build_seconds = 0, 0.0
+        self.n_images_drawn, self.n_images_cached = 0, 0
 
     def format(self) -> str:
         """One line for the build log."""
