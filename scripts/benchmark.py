@@ -382,7 +382,10 @@ def main() -> None:
             file=sys.stderr,
             flush=True,
         )
-        results.append(run_child(scale, cold))
+        try:
+            results.append(run_child(scale, cold))
+        except subprocess.CalledProcessError as exc:  # report it; measure the other builds
+            print(f"  failed (exit {exc.returncode}):\n{exc.stderr}", file=sys.stderr, flush=True)
     text = report(results)
     print(text)
     args.out.write_text(text, encoding="utf-8")
