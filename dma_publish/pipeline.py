@@ -457,8 +457,7 @@ def _publish_into(
         downloads = opendata.write_open_data(pub, docs_dir / "downloads", tables)
         stage.count(len(downloads), "files")
     with log.stage("api") as stage:  # the same rounded, suppressed tables as the data files
-        api.write_api(pub, tables, docs_dir, downloads)
-        stage.count(sum(1 for _ in (docs_dir / "api").rglob("*.json")), "documents")
+        stage.count(len(api.write_api(pub, tables, docs_dir, downloads)), "documents")
     with log.stage("charts") as stage:
         chart_set = charts.build_all(pub)
         charts.write_chart_assets(docs_dir)
