@@ -43,9 +43,9 @@ api.write_api = lambda *a, **k: []
 charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
 charts.write_chart_files = lambda *a, **k: {}
-pages.write_pages = lambda *a, **k: None
+pages.write_pages = lambda *a, **k: []
 
-def mkdocs_build(config, staging, extra, docs_dir=None):
+def mkdocs_build(config, staging, extra, docs_dir=None, **_):
     staging = Path(staging)
     staging.mkdir(parents=True)
     for i in range(n_files):
@@ -213,11 +213,12 @@ def _stub_stages(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Path]) -> None
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)
     monkeypatch.setattr(charts, "write_chart_files", lambda *a, **k: {})
 
-    def write_pages(pub: Any, docs_dir: Path, **kwargs: Any) -> None:
+    def write_pages(pub: Any, docs_dir: Path, **kwargs: Any) -> list[str]:
         seen["docs"] = Path(docs_dir)
         (Path(docs_dir) / "index.md").write_text("# generated\n", encoding="utf-8")
+        return ["index.md"]
 
-    def mkdocs_build(config: Path, staging: Path, extra: dict, docs_dir: Path | None = None) -> None:
+    def mkdocs_build(config: Path, staging: Path, extra: dict, docs_dir: Path | None = None, **_: Any) -> None:
         Path(staging).mkdir(parents=True)
         (Path(staging) / "index.html").write_text("new", encoding="utf-8")
 

@@ -695,14 +695,14 @@ def test_failure_during_mkdocs_leaves_the_site_and_the_next_build_recovers(
     from dma_publish import pages, pipeline
 
     _stub_data_and_charts(monkeypatch)
-    monkeypatch.setattr(pages, "write_pages", lambda *a, **k: None)
+    monkeypatch.setattr(pages, "write_pages", lambda *a, **k: [])
 
-    def half_then_fail(config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None) -> None:
+    def half_then_fail(config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None, **_: Any) -> None:
         (Path(site_dir) / "trusts").mkdir(parents=True)
         (Path(site_dir) / "trusts" / "Z00.html").write_text("half-written", encoding="utf-8")
         raise RuntimeError("mkdocs failed")
 
-    def complete(config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None) -> None:
+    def complete(config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None, **_: Any) -> None:
         Path(site_dir).mkdir(parents=True)
         (Path(site_dir) / "index.html").write_text("<p>new release</p>", encoding="utf-8")
 
@@ -754,7 +754,9 @@ charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
 charts.write_chart_files = lambda *a, **k: {}
 # the pages of the planted build, already generated: the real mkdocs stage then builds them
-pages.write_pages = lambda pub, docs_dir, **k: shutil.copytree(source_docs, docs_dir, dirs_exist_ok=True)
+pages.write_pages = lambda pub, docs_dir, **k: sorted(
+    str(p.relative_to(shutil.copytree(source_docs, docs_dir, dirs_exist_ok=True))) for p in Path(docs_dir).rglob("*.md")
+)
 release = types.SimpleNamespace(version="0.0.0", status="final")
 pub = types.SimpleNamespace(is_demo=True, release=release, inputs_hash="0" * 64, generator_version="0")
 pipeline.publish(pub, site_dir=site, docs_dir=docs)

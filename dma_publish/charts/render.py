@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -226,8 +227,13 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 # vl-convert renders one image at a time in a process (about 0.1 s each, nearly all of it in
-# Vega's layout), so helper processes render others meanwhile. A helper is a bare interpreter
+# Vega's layout), so helper processes, one per core, render them. A helper is a bare interpreter
 # running this loop (not multiprocessing, which would import the caller's main module again).
+# A helper sees no system fonts (FONTCONFIG_FILE names a configuration with an empty folder):
+# vl-convert then lays out and rasterises text in the Liberation Sans it carries, so an image
+# does not depend on the fonts a machine has; and with a system copy of Liberation Sans present
+# it opened and mapped that file again for every piece of text it measured, thousands of times
+# per image (0.5 s an SVG instead of 0.12, most of it in the kernel).
 # The PNG is rasterised from the SVG (vl-convert's own vegalite_to_png does the same, with a
 # second layout): the same pixels, whatever the ids in the SVG are called.
 _HELPER = """
@@ -269,40 +275,64 @@ def _draw(spec: dict[str, Any]) -> Image:
 
 
 def _helpers(n_images: int, workers: int | None) -> int:
-    """How many helper processes to start: one fewer than the cores (this process renders too),
-    and none for a handful of images (a helper takes a second or two to start)."""
+    """How many helper processes to start: one per core, at least one, and no more than one per
+    MIN_IMAGES_PER_HELPER images (a helper takes a second or two to start)."""
     cores = workers if workers is not None else (os.cpu_count() or 1)
-    return max(0, min(cores - 1, n_images // MIN_IMAGES_PER_HELPER))
+    return max(1, min(cores, n_images // MIN_IMAGES_PER_HELPER))
+
+
+@cache
+def _no_system_fonts() -> dict[str, str]:
+    """The environment of a helper: a fontconfig configuration whose only font folder is empty
+    (kept for the life of this process; removed when it exits)."""
+    folder = tempfile.TemporaryDirectory(prefix="dma-fonts-")
+    _FONT_FOLDERS.append(folder)
+    empty = Path(folder.name) / "fonts"
+    empty.mkdir()
+    config = Path(folder.name) / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+        f"<fontconfig><dir>{escape(str(empty))}</dir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(config)}
+
+
+_FONT_FOLDERS: list[tempfile.TemporaryDirectory[str]] = []
 
 
 class _Images:
-    """The images still to draw: helpers take them from the front, this process from the back."""
+    """The images to draw, handed out in order, one at a time, to whichever helper asks first."""
 
     def __init__(
-        self, specs: list[dict[str, Any]], progress: Callable[[int], None] | None = None
+        self,
+        specs: list[dict[str, Any]],
+        progress: Callable[[int], None] | None = None,
+        done: Callable[[int, Image], None] | None = None,
     ) -> None:
         self.specs = specs
         self.progress = progress
+        self.done = done
         self.drawn: list[Image | None] = [None] * len(specs)
         self._lock = threading.Lock()
-        self._front, self._back = 0, len(specs)
+        self._next = 0
 
     def put(self, i: int, image: Image) -> None:
-        """Image i is drawn."""
+        """Image i is drawn (its ids renumbered, so it is final)."""
+        image = (_stable_ids(image[0]), image[1])
         self.drawn[i] = image
+        if self.done is not None:
+            self.done(i, image)
         if self.progress is not None:
             self.progress(1)
 
-    def take(self, from_front: bool) -> int | None:
+    def take(self) -> int | None:
         """The index of an image nobody has taken yet, or None when all are taken."""
         with self._lock:
-            if self._front >= self._back:
+            if self._next >= len(self.specs):
                 return None
-            if from_front:
-                self._front += 1
-                return self._front - 1
-            self._back -= 1
-            return self._back
+            self._next += 1
+            return self._next - 1
 
 
 def _helper(images: _Images) -> None:
@@ -310,6 +340,7 @@ def _helper(images: _Images) -> None:
     try:
         proc = subprocess.Popen(
             [sys.executable, "-c", _HELPER, VL_VERSION],
+            env=_no_system_fonts(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -320,7 +351,7 @@ def _helper(images: _Images) -> None:
         return
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        while (i := images.take(from_front=True)) is not None:
+        while (i := images.take()) is not None:
             proc.stdin.write(json.dumps(images.specs[i], allow_nan=False) + "\n")
             proc.stdin.flush()
             line = proc.stdout.readline()
@@ -341,28 +372,26 @@ def render_images(
     specs: list[dict[str, Any]],
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    done: Callable[[int, Image], None] | None = None,
 ) -> list[Image]:
-    """Each Vega-Lite spec as (SVG text, PNG bytes), in order, spread over `workers` processes
-    (this one included; by default one per core). Helpers take images from the front of the list
-    and this process from the back, so the work balances itself; whatever a helper fails to
-    return (it could not start, or died) is drawn here. Every image is the same whichever
-    process drew it."""
-    images = _Images(specs, progress)
+    """Each Vega-Lite spec as (SVG text, PNG bytes), in order, drawn by `workers` helper
+    processes (by default one per core), each taking the next image not yet taken, so the work
+    balances itself. Every image is the same whichever helper drew it, and in whatever order.
+    Whatever no helper returns (none could start, or one died) is drawn in this process, which
+    sees the system's fonts: the same image where the system has no other Liberation Sans. `done(i, image)` is told of each image as it is drawn (from any thread)."""
+    images = _Images(specs, progress, done)
     threads = [
         threading.Thread(target=_helper, args=(images,), daemon=True)
         for _ in range(_helpers(len(specs), workers))
     ]
     for thread in threads:
         thread.start()
-    while (i := images.take(from_front=False)) is not None:
-        images.put(i, _draw(specs[i]))
     for thread in threads:
         thread.join()
-    out = []
-    for drawn, spec in zip(images.drawn, specs, strict=True):
-        svg, png = drawn if drawn is not None else _draw(spec)
-        out.append((_stable_ids(svg), png))
-    return out
+    for i, drawn in enumerate(images.drawn):
+        if drawn is None:
+            images.put(i, _draw(specs[i]))
+    return [image for image in images.drawn if image is not None]
 
 
 def _cache_key(spec_text: str) -> str:
@@ -424,10 +453,17 @@ def draw_images(
     STATS.n_images_cached += len(specs) - len(missing)
     if progress is not None and len(specs) > len(missing):
         progress(len(specs) - len(missing))
-    drawn = render_images([specs[n] for n in missing], workers, progress) if missing else []
+    # each image is kept as soon as it is drawn: a build stopped part way keeps what it drew
+    drawn = (
+        render_images(
+            [specs[n] for n in missing], workers, progress,
+            done=lambda i, image: _keep(keys[missing[i]], image),
+        )
+        if missing
+        else []
+    )  # fmt: skip
     for n, image in zip(missing, drawn, strict=True):
         images[n] = image
-        _keep(keys[n], image)
     return [image for image in images if image is not None]
 
 
