@@ -484,7 +484,19 @@ def _publish_into(
             charts.write_chart_files(
                 linked.values(), targets, footer=opendata.source_note(pub), progress=stage.advance
             )
-    extra = {
+    with log.stage("mkdocs") as stage:
+        extra, drop = mkdocs_arguments(pub)
+        with _build_date(opendata.release_datetime(pub.release)):
+            mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop)
+    sitedir.swap_in(staging, site_dir)
+
+
+def mkdocs_arguments(pub: Publication) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the theme is told of the publication (`extra`), and the pages left out of the
+    navigation (a publication without domain scores has no domain index or comparability page):
+    the same for the build and for the benchmark's bare MkDocs build of its pages."""
+    provenance = getattr(pub, "provenance", None)
+    extra: dict[str, Any] = {
         "demo": pub.is_demo,
         "release_version": str(pub.release.version),
         "release_status": str(pub.release.status),
@@ -499,10 +511,6 @@ def _publish_into(
             source_file=provenance["file_name"],
             source_version=provenance.get("file_version", ""),
         )
-    with log.stage("mkdocs") as stage:
-        # Without domain scores there is no domain index or comparability page to link to.
-        no_domains = not getattr(pub, "has_domains", True)
-        drop = {"drop_pages": {"domains/index.md", "comparability.md"}} if no_domains else {}
-        with _build_date(opendata.release_datetime(pub.release)):
-            mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop)
-    sitedir.swap_in(staging, site_dir)
+    no_domains = not getattr(pub, "has_domains", True)
+    drop = {"drop_pages": {"domains/index.md", "comparability.md"}} if no_domains else {}
+    return extra, drop

@@ -80,7 +80,7 @@ def measure_one(scale: int, cold: bool = False) -> dict:
     otherwise in the checkout's .cache/chart-images, as a real build does."""
     from dma_publish.charts import render
     from dma_publish.demo import write_demo_data
-    from dma_publish.pipeline import mkdocs_build
+    from dma_publish.pipeline import mkdocs_arguments, mkdocs_build
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     work = Path(tempfile.mkdtemp(prefix=f"dma-bench-{scale}-"))
@@ -103,7 +103,8 @@ def measure_one(scale: int, cold: bool = False) -> dict:
         pub = full.pop("pub")
         figures = site_figures(work / "site")
         t0 = time.perf_counter()
-        mkdocs_build(ROOT / "mkdocs.yml", work / "bare-site", {}, docs_dir=work / "docs")
+        extra, drop = mkdocs_arguments(pub)
+        mkdocs_build(ROOT / "mkdocs.yml", work / "bare-site", extra, docs_dir=work / "docs", **drop)
         bare_s = time.perf_counter() - t0
         warm = _one_build(data, work)
         changed = None
