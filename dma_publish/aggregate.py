@@ -61,9 +61,15 @@ def benchmark(scores: Any, reference: Any) -> pd.DataFrame:
 def measure_values(scores: Any) -> pd.DataFrame:
     """Every score as one long table: year, org_code, care_setting, measure_type, measure_id, value, level."""
     key = ["year", "org_code", "care_setting"]
-    overall = scores.overall_scores[[*key, "score"]].assign(measure_type="overall", measure_id="overall")
-    pillar = scores.pillar_scores[[*key, "pillar_id", "score"]].rename(columns={"pillar_id": "measure_id"})
-    domain = scores.domain_scores[[*key, "score_id", "score"]].rename(columns={"score_id": "measure_id"})
+    overall = scores.overall_scores[[*key, "score"]].assign(
+        measure_type="overall", measure_id="overall"
+    )
+    pillar = scores.pillar_scores[[*key, "pillar_id", "score"]].rename(
+        columns={"pillar_id": "measure_id"}
+    )
+    domain = scores.domain_scores[[*key, "score_id", "score"]].rename(
+        columns={"score_id": "measure_id"}
+    )
     long = pd.concat(
         [overall, pillar.assign(measure_type="pillar"), domain.assign(measure_type="domain")],
         ignore_index=True,

@@ -128,9 +128,9 @@ class Knowledge:
         scores = pub.scores
         dom = scores.domain_scores.reset_index(drop=True)
         withheld = dom["is_suppressed"].fillna(False).to_numpy(bool)
-        self.unknowns = dom.loc[
-            withheld, [*RETURN_KEY, "score_id", "pillar_id"]
-        ].reset_index(drop=True)
+        self.unknowns = dom.loc[withheld, [*RETURN_KEY, "score_id", "pillar_id"]].reset_index(
+            drop=True
+        )
         uid = np.full(len(dom), -1)
         uid[withheld] = np.arange(int(withheld.sum()))
         values = dom["score"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -139,7 +139,9 @@ class Knowledge:
         # the value of each domain score: an unknown or a published constant
         self.domain: dict[tuple, Expr] = {}
         self.pillar_members: dict[tuple, list[tuple]] = defaultdict(list)
-        keys = list(zip(dom["year"], dom["org_code"], dom["care_setting"], dom["score_id"], strict=True))
+        keys = list(
+            zip(dom["year"], dom["org_code"], dom["care_setting"], dom["score_id"], strict=True)
+        )
         for i, key in enumerate(keys):
             self.domain[key] = Expr({int(uid[i]): 1.0}) if uid[i] >= 0 else Expr({}, values[i])
         for key, pillar in zip(keys, dom["pillar_id"], strict=True):
@@ -171,15 +173,24 @@ class Knowledge:
         if not terms:
             return
         self.constraints.append(
-            Constraint("range", frozenset(terms), (terms, low - expr.const, high - expr.const),
-                       self._source)
+            Constraint(
+                "range",
+                frozenset(terms),
+                (terms, low - expr.const, high - expr.const),
+                self._source,
+            )
         )
 
     def _scores(self, pub) -> None:
         ps = pub.scores.pillar_scores
         hidden = _flag(ps, "is_suppressed")
         for y, o, c, p, s, h in zip(
-            ps["year"], ps["org_code"], ps["care_setting"], ps["pillar_id"], ps["score"], hidden,
+            ps["year"],
+            ps["org_code"],
+            ps["care_setting"],
+            ps["pillar_id"],
+            ps["score"],
+            hidden,
             strict=True,
         ):
             if not h and not pd.isna(s):
@@ -204,8 +215,10 @@ class Knowledge:
             return
         comp = pub.methodology.comparability
         comparable = set(
-            zip(*[comp.loc[comp["status"] == "comparable", c] for c in ("year", "domain_id")],
-                strict=True)
+            zip(
+                *[comp.loc[comp["status"] == "comparable", c] for c in ("year", "domain_id")],
+                strict=True,
+            )
         )
         dom = pub.scores.domain_scores
         domain_of = dict(
@@ -215,7 +228,8 @@ class Knowledge:
         for r in rows.itertuples(index=False):
             prev = int(r.lfl_previous_year)
             members = [
-                m for m in self.pillar_members[(r.year, r.org_code, r.care_setting, r.pillar_id)]
+                m
+                for m in self.pillar_members[(r.year, r.org_code, r.care_setting, r.pillar_id)]
                 if (r.year, domain_of[(m[0], m[3])]) in comparable
                 and (prev, r.org_code, r.care_setting, m[3]) in self.domain
             ]
@@ -246,11 +260,14 @@ class Knowledge:
         units = pd.concat(
             [
                 pd.DataFrame(domain_keys, columns=[*RETURN_KEY, "measure_id"]).assign(
-                    measure_type="domain"),
+                    measure_type="domain"
+                ),
                 pd.DataFrame(pillar_keys, columns=[*RETURN_KEY, "measure_id"]).assign(
-                    measure_type="pillar"),
+                    measure_type="pillar"
+                ),
                 pd.DataFrame(overall_keys, columns=RETURN_KEY).assign(
-                    measure_type="overall", measure_id="overall"),
+                    measure_type="overall", measure_id="overall"
+                ),
             ],
             ignore_index=True,
         )
@@ -260,8 +277,15 @@ class Knowledge:
         units = units.merge(places, on="org_code", how="left")
         units["survey"] = np.where(units["care_setting"] == "icb", "icb", "secondary_care")
         members = peer_group_members(units)
-        key = ["year", "survey", "peer_group_type", "peer_group_code", "care_setting",
-               "measure_type", "measure_id"]
+        key = [
+            "year",
+            "survey",
+            "peer_group_type",
+            "peer_group_code",
+            "care_setting",
+            "measure_type",
+            "measure_id",
+        ]
         bench = pub.benchmarks.reset_index(drop=True)
         published = bench.assign(row_id=np.arange(len(bench)))[~_flag(bench, "is_suppressed")]
         touched = members.loc[members["_unknown"], key].drop_duplicates()
@@ -299,10 +323,12 @@ class Knowledge:
             # quartiles of a whole-number measure add nothing to them
             known = [e.const for e in exprs if not e.terms]
             need = tuple(
-                int(c) - sum(1 for v in known if v == k) for k, c in zip(LEVELS, counts, strict=True)
+                int(c) - sum(1 for v in known if v == k)
+                for k, c in zip(LEVELS, counts, strict=True)
             )
             self.constraints.append(
-                Constraint("levels", unknown, (tuple(sorted(unknown)), need), self._source))
+                Constraint("levels", unknown, (tuple(sorted(unknown)), need), self._source)
+            )
             return
         mean = row.mean
         if not pd.isna(mean):
@@ -323,9 +349,14 @@ class Knowledge:
                 q = getattr(row, col)
                 if not pd.isna(q):
                     known = tuple(e.const for e in exprs if not e.terms)
-                    self.constraints.append(Constraint(
-                        "quantile", unknown, (tuple(sorted(unknown)), known, p, _r2(q)), self._source
-                    ))
+                    self.constraints.append(
+                        Constraint(
+                            "quantile",
+                            unknown,
+                            (tuple(sorted(unknown)), known, p, _r2(q)),
+                            self._source,
+                        )
+                    )
         elif has_counts:
             parts = [e for e in exprs if e.terms]
             known = [e.const for e in exprs if not e.terms]
@@ -333,14 +364,14 @@ class Knowledge:
                 int(c) - sum(1 for v in known if int(round_half_away(v, 0)) == k)
                 for k, c in zip(LEVELS, counts, strict=True)
             )
-            self.constraints.append(
-                Constraint("expr_levels", unknown, (parts, need), self._source))
+            self.constraints.append(Constraint("expr_levels", unknown, (parts, need), self._source))
 
     def _attained(self, exprs: list[Expr], level: int, unknown: frozenset[int]) -> None:
         if any(not e.terms and e.const == level for e in exprs):
             return
         self.constraints.append(
-            Constraint("levels", unknown, (tuple(sorted(unknown)), None, level), self._source))
+            Constraint("levels", unknown, (tuple(sorted(unknown)), None, level), self._source)
+        )
 
 
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -401,7 +432,9 @@ class Model:
     def _cum(self, units: tuple[int, ...], t: int) -> dict[int, float]:
         return {self.x(u, k): 1.0 for u in units for k in LEVELS if k <= t}
 
-    def _quantile(self, units: tuple[int, ...], known: tuple[float, ...], p: float, q: float) -> None:
+    def _quantile(
+        self, units: tuple[int, ...], known: tuple[float, ...], p: float, q: float
+    ) -> None:
         n = len(units) + len(known)
         h = (n - 1) * p
         j = math.floor(h + 1e-9)
@@ -410,7 +443,8 @@ class Model:
             (a, b)
             for a in LEVELS
             for b in LEVELS
-            if a <= b and (b == a or (f > 1e-9 and j + 1 < n))
+            if a <= b
+            and (b == a or (f > 1e-9 and j + 1 < n))
             and abs(a + f * (b - a) - q) <= HALF + 1e-9
         ]
         if not pairs:
@@ -543,7 +577,9 @@ def restrict(c: Constraint, free: set[int], truth: np.ndarray) -> Constraint | N
             if any(truth[u] == level[0] for u in fixed):
                 return None
             return Constraint("levels", units, (inside, None, level[0]))
-        need = tuple(n - sum(1 for u in fixed if truth[u] == k) for k, n in zip(LEVELS, need, strict=True))
+        need = tuple(
+            n - sum(1 for u in fixed if truth[u] == k) for k, n in zip(LEVELS, need, strict=True)
+        )
         return Constraint("levels", units, (inside, need))
     if c.kind == "quantile":
         members, known, p, q = c.data
@@ -628,7 +664,10 @@ def audit(
 
     began = time.perf_counter()
     dom = pub.scores.domain_scores
-    if dom.empty or not dom.get("is_suppressed", pd.Series(False, index=dom.index)).fillna(False).any():
+    if (
+        dom.empty
+        or not dom.get("is_suppressed", pd.Series(False, index=dom.index)).fillna(False).any()
+    ):
         # nothing withheld (e.g. published pillar scores only): nothing for an attacker to find
         empty = pd.DataFrame(columns=[*RETURN_KEY, "score_id", "pillar_id", "low", "high"])
         return AuditResult(empty, time.perf_counter() - began, 0, exact)
@@ -645,8 +684,11 @@ def audit(
     for i, c in enumerate(know.constraints):
         for u in c.units:
             touching[u].append(i)
-    cells = [part for cell in neighbourhoods(know, know.constraints)
-             for part in bounded(cell, know.unknowns)]
+    cells = [
+        part
+        for cell in neighbourhoods(know, know.constraints)
+        for part in bounded(cell, know.unknowns)
+    ]
     for cell in cells:
         wanted = aim.intersection(cell)
         if not exact:

@@ -120,7 +120,9 @@ def _import_official(out_dir: Path) -> Path:
     source = ROOT / "data" / "official"
     workbooks = sorted((source / "source").glob("*.xlsx"))
     if len(workbooks) != 1:
-        raise InputError(str(source / "source"), "folder", "expected exactly one .xlsx workbook", "missing_file")
+        raise InputError(
+            str(source / "source"), "folder", "expected exactly one .xlsx workbook", "missing_file"
+        )
     imported = official.import_workbook(workbooks[0], source / "organisations")
     official.check_reconciliation(imported)
     official.write_import(imported, out_dir, source / "release.yaml")

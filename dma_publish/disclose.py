@@ -36,8 +36,15 @@ from dma_publish.audit import LEVELS, RETURN_KEY, AuditResult, _explore, audit, 
 from dma_publish.errors import PolicyUnsafe
 from dma_publish.suppress import LEVEL_COLUMNS, STAT_COLUMNS
 
-BENCHMARK_ID = ["year", "survey", "peer_group_type", "peer_group_code", "care_setting",
-                "measure_type", "measure_id"]
+BENCHMARK_ID = [
+    "year",
+    "survey",
+    "peer_group_type",
+    "peer_group_code",
+    "care_setting",
+    "measure_type",
+    "measure_id",
+]
 PILLAR_KEY = [*RETURN_KEY, "pillar_id"]
 COVER = 3  # benchmark rows withheld per pinned value a round: a value may be pinned by several
 # routes, and three a round takes 4 audits on the demo (one a round: 6, with 22% fewer rows)
@@ -67,21 +74,26 @@ class DisclosureRecord:
         values = self.values
         survey = np.where(values["care_setting"] == "icb", "icb", "secondary_care")
         n_levels = (values["high"] - values["low"] + 1).astype(int)
-        found = pd.DataFrame({"year": values["year"].astype(int), "survey": survey,
-                              "feasible_levels": n_levels})
+        found = pd.DataFrame(
+            {"year": values["year"].astype(int), "survey": survey, "feasible_levels": n_levels}
+        )
         grid = pd.MultiIndex.from_product(
             [sorted(int(y) for y in years), ["icb", "secondary_care"], list(LEVELS)],
             names=["year", "survey", "feasible_levels"],
         )
-        counts = found.groupby(["year", "survey", "feasible_levels"]).size().reindex(grid, fill_value=0)
+        counts = (
+            found.groupby(["year", "survey", "feasible_levels"]).size().reindex(grid, fill_value=0)
+        )
         return counts.rename("n_withheld").reset_index()
 
 
 def empty_values() -> pd.DataFrame:
     """The audit's per-value frame with no withheld value."""
     return pd.DataFrame(
-        {c: pd.Series(dtype="int64" if c in ("year", "low", "high") else "object")
-         for c in [*RETURN_KEY, "score_id", "pillar_id", "low", "high"]}
+        {
+            c: pd.Series(dtype="int64" if c in ("year", "low", "high") else "object")
+            for c in [*RETURN_KEY, "score_id", "pillar_id", "low", "high"]
+        }
     )
 
 
@@ -116,27 +128,46 @@ def withhold_pillars(scores: Any, pillars: set[tuple]) -> Any:
     ps = scores.pillar_scores.copy()
     keys = list(zip(*(ps[c] for c in PILLAR_KEY), strict=True))
     hit = np.array([k in pillars for k in keys], dtype=bool)
-    prev = ps["lfl_previous_year"] if "lfl_previous_year" in ps else pd.Series(np.nan, index=ps.index)
+    prev = (
+        ps["lfl_previous_year"] if "lfl_previous_year" in ps else pd.Series(np.nan, index=ps.index)
+    )
     compared = np.array(
-        [(int(p), o, c, pid) in pillars if pd.notna(p) else False
-         for p, o, c, pid in zip(prev, ps["org_code"], ps["care_setting"], ps["pillar_id"], strict=True)],
+        [
+            (int(p), o, c, pid) in pillars if pd.notna(p) else False
+            for p, o, c, pid in zip(
+                prev, ps["org_code"], ps["care_setting"], ps["pillar_id"], strict=True
+            )
+        ],
         dtype=bool,
     )
-    flag = ps["is_suppressed"].fillna(False).to_numpy(bool) if "is_suppressed" in ps else np.zeros(len(ps), bool)
+    flag = (
+        ps["is_suppressed"].fillna(False).to_numpy(bool)
+        if "is_suppressed" in ps
+        else np.zeros(len(ps), bool)
+    )
     ps["is_suppressed"] = flag | hit
     ps.loc[hit, "score"] = np.nan
     lfl = hit | compared
     if "lfl_score" in ps:
-        flag = (ps["lfl_is_suppressed"].fillna(False).to_numpy(bool) if "lfl_is_suppressed" in ps
-                else np.zeros(len(ps), bool))
+        flag = (
+            ps["lfl_is_suppressed"].fillna(False).to_numpy(bool)
+            if "lfl_is_suppressed" in ps
+            else np.zeros(len(ps), bool)
+        )
         lfl &= ps["lfl_score"].notna().to_numpy() | flag
         ps["lfl_is_suppressed"] = flag | lfl
         for col in ("lfl_score", "lfl_previous_score", "lfl_n_scores"):
             ps.loc[lfl, col] = np.nan
     ov = scores.overall_scores.copy()
     returns = {k[:3] for k in pillars}
-    hit = np.array([k in returns for k in zip(*(ov[c] for c in RETURN_KEY), strict=True)], dtype=bool)
-    flag = ov["is_suppressed"].fillna(False).to_numpy(bool) if "is_suppressed" in ov else np.zeros(len(ov), bool)
+    hit = np.array(
+        [k in returns for k in zip(*(ov[c] for c in RETURN_KEY), strict=True)], dtype=bool
+    )
+    flag = (
+        ov["is_suppressed"].fillna(False).to_numpy(bool)
+        if "is_suppressed" in ov
+        else np.zeros(len(ov), bool)
+    )
     ov["is_suppressed"] = flag | hit
     ov.loc[hit, "score"] = np.nan
     return replace(scores, pillar_scores=ps, overall_scores=ov)
@@ -210,7 +241,9 @@ def _benchmark_cover(
     return sorted(chosen)
 
 
-def run_stage(pub: Any, truth_scores: pd.DataFrame, withhold: tuple[str, ...], max_rounds: int) -> Any:
+def run_stage(
+    pub: Any, truth_scores: pd.DataFrame, withhold: tuple[str, ...], max_rounds: int
+) -> Any:
     """Audit the suppressed publication and withhold more until no withheld value is pinned.
 
     Returns the publication with the extra withholding applied and `disclosure` set to the
@@ -230,8 +263,11 @@ def run_stage(pub: Any, truth_scores: pd.DataFrame, withhold: tuple[str, ...], m
         pinned = result.pinned.index.tolist()
         values = result.values
         # once its pillar score is withheld, what still pins a value is some benchmark
-        own = {u for u in own_all.intersection(pinned)
-               if tuple(values.loc[u, PILLAR_KEY]) not in extra_pillars}
+        own = {
+            u
+            for u in own_all.intersection(pinned)
+            if tuple(values.loc[u, PILLAR_KEY]) not in extra_pillars
+        }
         rest = [u for u in pinned if u not in own]
         rows = _benchmark_cover(result, rest, pub.benchmarks) if "benchmark" in withhold else []
         pillars = {tuple(values.loc[u, PILLAR_KEY]) for u in own}

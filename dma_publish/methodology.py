@@ -269,7 +269,9 @@ def _check_unique(items: list[tuple[str, str]], kind: str) -> Iterator[_Problem]
 
 def _id_problems(m: Methodology) -> Iterator[_Problem]:
     """Ids of pillars, care settings, domains, scores, questions and elements are unique."""
-    yield from _check_unique([(p.id, f"pillars[{i}].id") for i, p in enumerate(m.pillars)], "pillar id")
+    yield from _check_unique(
+        [(p.id, f"pillars[{i}].id") for i, p in enumerate(m.pillars)], "pillar id"
+    )
     yield from _check_unique(
         [(p.order, f"pillars[{i}].order") for i, p in enumerate(m.pillars)], "pillar order"
     )
@@ -326,7 +328,8 @@ def _domain_reference_problems(m: Methodology, i: int, domain: Domain) -> Iterat
                 "care_setting_survey",
             )
     yield from _check_unique(
-        [(s, f"{at}.care_settings[{j}]") for j, s in enumerate(domain.care_settings)], "care setting"
+        [(s, f"{at}.care_settings[{j}]") for j, s in enumerate(domain.care_settings)],
+        "care setting",
     )
 
 
@@ -390,7 +393,9 @@ def _value_problem(op: str, value: Any, question: Question) -> str | None:
     allowed = _allowed_answers(question)
     if op in ("equals", "includes"):
         if value not in allowed or not isinstance(value, str):
-            return f"value {value!r} is not an answer to {question.id!r}; answers are {list(allowed)}"
+            return (
+                f"value {value!r} is not an answer to {question.id!r}; answers are {list(allowed)}"
+            )
     elif op in ("in", "includes_all"):
         if not isinstance(value, list) or not value:
             return f"op {op!r} needs a non-empty list of answers, not {value!r}"
@@ -399,7 +404,9 @@ def _value_problem(op: str, value: Any, question: Question) -> str | None:
             return f"{unknown!r} not answers to {question.id!r}; answers are {list(allowed)}"
     elif op == "count_at_least":
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= len(allowed):
-            return f"op 'count_at_least' needs a whole number from 1 to {len(allowed)}, not {value!r}"
+            return (
+                f"op 'count_at_least' needs a whole number from 1 to {len(allowed)}, not {value!r}"
+            )
     else:
         low, high = _bounds(question)
         if not _is_number(value) or not low <= value <= high:
@@ -502,7 +509,9 @@ def _level_description_problems(m: Methodology) -> Iterator[_Problem]:
             continue
         for pillar in sorted(set(by_pillar) - set(pillars)):
             yield _Problem(
-                f"level_descriptions.{survey}.{pillar}", f"unknown pillar {pillar!r}", "unknown_pillar"
+                f"level_descriptions.{survey}.{pillar}",
+                f"unknown pillar {pillar!r}",
+                "unknown_pillar",
             )
         for pillar in pillars:
             levels = sorted(by_pillar.get(pillar, {}))
@@ -518,7 +527,9 @@ def _comparability_problems(m: Methodology) -> Iterator[_Problem]:
     """Comparability is given only against a previous year and covers this year's domains."""
     if m.previous_year is None:
         if m.comparability:
-            yield _Problem("comparability", "no previous_year, so no comparability", "comparability")
+            yield _Problem(
+                "comparability", "no previous_year, so no comparability", "comparability"
+            )
         return
     if m.previous_year >= m.year:
         yield _Problem("previous_year", "must be earlier than year", "comparability")
@@ -588,7 +599,9 @@ def load_methodology(path: Path | str) -> Methodology:
 
 def _content(domain: Domain) -> dict:
     """What must be identical for a domain to be comparable between two years."""
-    return domain.model_dump(include={"care_settings", "scoring", "scores", "questions", "elements"})
+    return domain.model_dump(
+        include={"care_settings", "scoring", "scores", "questions", "elements"}
+    )
 
 
 def _status_problem(status: str, before: Domain | None, after: Domain | None) -> str | None:
@@ -655,7 +668,10 @@ def load_methodologies(directory: Path | str) -> dict[int, Methodology]:
         methodology = load_methodology(path)
         if methodology.year in loaded:
             raise InputError(
-                path, "year", f"year {methodology.year} is also in {sources[methodology.year]}", "duplicate_year"
+                path,
+                "year",
+                f"year {methodology.year} is also in {sources[methodology.year]}",
+                "duplicate_year",
             )
         loaded[methodology.year] = methodology
         sources[methodology.year] = path
@@ -716,7 +732,12 @@ def _domain_rows(year: int, domain: Domain, rows: dict[str, list[dict]]) -> None
     names = {s.id: s.name for s in domain.scores} or {domain.id: domain.name}
     for score_id in domain.score_ids():
         rows["score_defs"].append(
-            {"year": year, "domain_id": domain.id, "score_id": score_id, "score_name": names[score_id]}
+            {
+                "year": year,
+                "domain_id": domain.id,
+                "score_id": score_id,
+                "score_name": names[score_id],
+            }
         )
     rows["questions"].extend(_question_row(year, domain, q) for q in domain.questions)
     for element in domain.elements:
@@ -738,7 +759,12 @@ def _domain_rows(year: int, domain: Domain, rows: dict[str, list[dict]]) -> None
 def _latest_frames(latest: Methodology) -> dict[str, pd.DataFrame]:
     """Pillars, care settings and level descriptions: year-independent, taken from the latest year."""
     pillars = [
-        {"pillar_id": p.id, "pillar_name": p.name, "pillar_order": p.order, "former_name": p.former_name}
+        {
+            "pillar_id": p.id,
+            "pillar_name": p.name,
+            "pillar_order": p.order,
+            "former_name": p.former_name,
+        }
         for p in latest.pillars
     ]
     settings = [
@@ -812,6 +838,8 @@ def methodology_frames(methodologies: dict[int, Methodology]) -> MethodologyFram
     frames = {
         name: _frame(rows[name], columns, key) for name, (columns, key) in _YEAR_FRAMES.items()
     }
-    frames["comparability"]["previous_year"] = frames["comparability"]["previous_year"].astype("int64")
+    frames["comparability"]["previous_year"] = frames["comparability"]["previous_year"].astype(
+        "int64"
+    )
     frames.update(_latest_frames(methodologies[max(methodologies)]))
     return MethodologyFrames(**frames)

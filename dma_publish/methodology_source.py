@@ -203,7 +203,10 @@ ADOPTION_OPTIONS = {
     ),
 }
 ORG = {"secondary_care": "the organisation", "icb": "the ICB"}
-BOARD = {"secondary_care": "the board or a board committee", "icb": "the ICB board or a board committee"}
+BOARD = {
+    "secondary_care": "the board or a board committee",
+    "icb": "the ICB board or a board committee",
+}
 SCOPE = {"secondary_care": "most or all services", "icb": "most or all organisations in the ICS"}
 
 
@@ -1182,7 +1185,9 @@ def _score_parts(score_id: str, c: Content, survey: str, score: str | None) -> t
     op, phrase = ("at_most", "No more than") if c.lower_is_better else ("at_least", "At least")
     for level, threshold in zip((2, 3, 4, 5), c.thresholds, strict=True):
         elements.append(
-            _element(coverage, level, op, threshold, _coverage_text(phrase, threshold, c.coverage), score)
+            _element(
+                coverage, level, op, threshold, _coverage_text(phrase, threshold, c.coverage), score
+            )
         )
     questions = [plan, measures, coverage, cadence, assurance]
     if c.count:
@@ -1222,7 +1227,9 @@ def _domain(spec: Spec, year: int) -> dict:
         parts.append((spec.id, content, None))
     if spec.scores:
         domain["scores"] = [FlowDict(id=sid, name=name) for sid, name, _ in spec.scores]
-        parts.extend((sid, content, sid) for sid, content, _ in ((s[0], s[2], None) for s in spec.scores))
+        parts.extend(
+            (sid, content, sid) for sid, content, _ in ((s[0], s[2], None) for s in spec.scores)
+        )
     questions: list[dict] = []
     elements: list[dict] = []
     for score_id, content, score in parts:

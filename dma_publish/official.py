@@ -82,15 +82,30 @@ class SheetSpec:
 
 
 SHEETS: tuple[SheetSpec, ...] = (
-    SheetSpec("sc_pillars", "SC - 2025 Pillar Summary", SC_KEYS, tuple(h for h, _ in PILLAR_HEADERS)),
+    SheetSpec(
+        "sc_pillars", "SC - 2025 Pillar Summary", SC_KEYS, tuple(h for h, _ in PILLAR_HEADERS)
+    ),
     SheetSpec("sc_overall", "SC - 24 vs 25 Overall DMA", SC_KEYS, OVERALL_HEADERS),
-    SheetSpec("icb_pillars", "ICB - 2025 Pillar Summary", ICB_KEYS, tuple(h for h, _ in PILLAR_HEADERS)),
+    SheetSpec(
+        "icb_pillars", "ICB - 2025 Pillar Summary", ICB_KEYS, tuple(h for h, _ in PILLAR_HEADERS)
+    ),
     SheetSpec("icb_overall", "ICB -24 vs 25 Overall DMA", ICB_KEYS, OVERALL_HEADERS),
-    SheetSpec("icb_primary_care", "2025 Pillar Summary (ICB PC)", ICB_KEYS, PC_HEADERS, published=False),
+    SheetSpec(
+        "icb_primary_care", "2025 Pillar Summary (ICB PC)", ICB_KEYS, PC_HEADERS, published=False
+    ),
 )
 INTRO_SHEET = "Introduction"
 HEADER_SEARCH_ROWS = 40
-FINDING_COLUMNS = ["severity", "sheet", "cell", "value", "rule", "message", "org_code", "care_setting"]
+FINDING_COLUMNS = [
+    "severity",
+    "sheet",
+    "cell",
+    "value",
+    "rule",
+    "message",
+    "org_code",
+    "care_setting",
+]
 PRIMARY_CARE_REASON = (
     "The hidden sheet '2025 Pillar Summary (ICB PC)' holds ICBs' answers to a separate primary-care "
     "survey: five pillars under other names (Well Led, Ensuring Smart Foundations, Support People, "
@@ -148,8 +163,10 @@ class _Context:
 
 def _closest(value: str, names: list[str]) -> str:
     close = difflib.get_close_matches(normalise_name(value), names, n=3, cutoff=0.6)
-    return "; closest reference names: " + ", ".join(repr(c) for c in close) if close else (
-        "; no reference name is close"
+    return (
+        "; closest reference names: " + ", ".join(repr(c) for c in close)
+        if close
+        else ("; no reference name is close")
     )
 
 
@@ -173,7 +190,9 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise InputError(str(path), "line 1", f"missing columns: {', '.join(missing)}", "missing_column")
+        raise InputError(
+            str(path), "line 1", f"missing columns: {', '.join(missing)}", "missing_column"
+        )
     return frame
 
 
@@ -185,7 +204,9 @@ def load_official_reference(directory: Path) -> _Reference:
         ["org_code", "org_name", "org_type", "icb_code", "icb_ons_code", "region_code",
          "region_ons_code", "dma_name", "care_settings"],
     )  # fmt: skip
-    regions = _read_csv(directory / "regions.csv", ["region_code", "region_name", "region_ons_code", "dma_name"])
+    regions = _read_csv(
+        directory / "regions.csv", ["region_code", "region_name", "region_ons_code", "dma_name"]
+    )
     absent_path = directory / "not-in-file.csv"
     absent = (
         _read_csv(absent_path, ["org_code", "org_name", "reason"])
@@ -217,14 +238,19 @@ def _open_workbook(path: Path, ctx: _Context) -> Any:
         raise InputError(str(path), "file", "file not found", "missing_file")
     if not zipfile.is_zipfile(path):
         raise InputError(
-            str(path), "file", "not an Excel .xlsx workbook (expected a zip-based Office Open XML file)",
+            str(path),
+            "file",
+            "not an Excel .xlsx workbook (expected a zip-based Office Open XML file)",
             "not_xlsx",
         )
     try:
         return openpyxl.load_workbook(path, read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError(
-            str(path), "file", f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})", "not_xlsx"
+            str(path),
+            "file",
+            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+            "not_xlsx",
         ) from exc
 
 
@@ -245,7 +271,9 @@ def _find_sheet(wb: Any, spec: SheetSpec, ctx: _Context) -> Any:
         if normalise_label(ws.title) == spec.name:
             return ws
     names = [ws.title for ws in wb.worksheets]
-    close = difflib.get_close_matches(spec.name, [normalise_label(n) for n in names], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(
+        spec.name, [normalise_label(n) for n in names], n=1, cutoff=0.6
+    )
     hint = f"; closest: {close[0]!r} (renamed?)" if close else ""
     raise InputError(
         ctx.path,
@@ -270,7 +298,9 @@ def _find_header(ws: Any, spec: SheetSpec, ctx: _Context, grid: list[tuple]) -> 
     )
 
 
-def _header_columns(ws: Any, spec: SheetSpec, ctx: _Context, row: int, values: tuple) -> dict[str, int]:
+def _header_columns(
+    ws: Any, spec: SheetSpec, ctx: _Context, row: int, values: tuple
+) -> dict[str, int]:
     found: dict[str, int] = {}
     for col, value in enumerate(values, start=1):
         label = normalise_label(value)
@@ -286,7 +316,12 @@ def _header_columns(ws: Any, spec: SheetSpec, ctx: _Context, row: int, values: t
                 "unknown_column",
             )  # fmt: skip
         if match in found:
-            raise ctx.fail(ws.title, f"cell {cell_ref(row, col)}", f"column {match!r} appears twice", "duplicate_column")
+            raise ctx.fail(
+                ws.title,
+                f"cell {cell_ref(row, col)}",
+                f"column {match!r} appears twice",
+                "duplicate_column",
+            )
         found[match] = col
     missing = [c for c in spec.columns if c not in found]
     if missing:
@@ -330,7 +365,9 @@ def _read_sheet(wb: Any, spec: SheetSpec, ctx: _Context) -> _Sheet:
                 "missing_value",
             )  # fmt: skip
     if not rows:
-        raise ctx.fail(ws.title, f"rows {header + 1}-", "no data rows under the header", "empty_sheet")
+        raise ctx.fail(
+            ws.title, f"rows {header + 1}-", "no data rows under the header", "empty_sheet"
+        )
     return _Sheet(
         spec=spec,
         title=ws.title,
@@ -370,7 +407,9 @@ class _Checker:
              "rule": rule, "message": message, "org_code": org_code, "care_setting": care_setting}
         )  # fmt: skip
 
-    def lookup(self, sheet: _Sheet, row: int, column: str, value: Any, table: dict[str, dict], kind: str) -> dict:
+    def lookup(
+        self, sheet: _Sheet, row: int, column: str, value: Any, table: dict[str, dict], kind: str
+    ) -> dict:
         key = normalise_name(value)
         if key in table:
             return table[key]
@@ -384,14 +423,25 @@ class _Checker:
     def score(self, sheet: _Sheet, row: int, column: str, value: Any) -> float:
         where = f"cell {cell_ref(row, sheet.columns[column])}"
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise self.ctx.fail(sheet.title, where, f"{column} score is empty; expected a number from 1 to 5", "missing_score")
+            raise self.ctx.fail(
+                sheet.title,
+                where,
+                f"{column} score is empty; expected a number from 1 to 5",
+                "missing_score",
+            )
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.ctx.fail(
-                sheet.title, where, f"{column} score {value!r} is text; expected a number from 1 to 5", "score_not_number"
+                sheet.title,
+                where,
+                f"{column} score {value!r} is text; expected a number from 1 to 5",
+                "score_not_number",
             )
         if not 1 <= float(value) <= 5:
             raise self.ctx.fail(
-                sheet.title, where, f"{column} score {value!r} is outside 1 to 5", "score_out_of_range"
+                sheet.title,
+                where,
+                f"{column} score {value!r} is outside 1 to 5",
+                "score_out_of_range",
             )
         return float(value)
 
@@ -421,10 +471,13 @@ def _check_rows(sheet: _Sheet, chk: _Checker) -> list[_Row]:
     out: list[_Row] = []
     seen: dict[tuple[str, str], int] = {}
     for excel_row, values in sheet.rows:
+
         def val(col: str, values: tuple = values) -> Any:
             return values[sheet.columns[col] - 1]
 
-        region = chk.lookup(sheet, excel_row, "Region", val("Region"), chk.ref.regions_by_name, "NHS England region")
+        region = chk.lookup(
+            sheet, excel_row, "Region", val("Region"), chk.ref.regions_by_name, "NHS England region"
+        )
         icb = chk.lookup(sheet, excel_row, "ICS", val("ICS"), chk.ref.icbs, "ICB")
         if icb["region_code"] != region["region_code"]:
             raise chk.ctx.fail(
@@ -457,7 +510,17 @@ def _check_rows(sheet: _Sheet, chk: _Checker) -> list[_Row]:
                 )  # fmt: skip
                 continue
             scores[c] = chk.score(sheet, excel_row, c, val(c))
-        out.append(_Row(excel_row, org["org_code"], setting, icb["org_code"], region["region_code"], scores, name))
+        out.append(
+            _Row(
+                excel_row,
+                org["org_code"],
+                setting,
+                icb["org_code"],
+                region["region_code"],
+                scores,
+                name,
+            )
+        )
     return out
 
 
@@ -532,7 +595,8 @@ def _stated_count_findings(intro: list[str], n_trusts: int, chk: _Checker, title
     for count in stated:
         if count != n_trusts:
             absent = "; ".join(
-                f"{a['org_name']} ({a['org_code']}): {a['reason']}" for a in chk.ref.not_in_file.to_dict("records")
+                f"{a['org_name']} ({a['org_code']}): {a['reason']}"
+                for a in chk.ref.not_in_file.to_dict("records")
             )
             chk.finding(
                 "warning", title, "introduction", str(count), "trust_count_differs",
@@ -544,7 +608,7 @@ def _stated_count_findings(intro: list[str], n_trusts: int, chk: _Checker, title
 def _same_keys(a: tuple[_Sheet, list[_Row]], b: tuple[_Sheet, list[_Row]], chk: _Checker) -> None:
     keys_a = {(r.org_code, r.care_setting): r for r in a[1]}
     keys_b = {(r.org_code, r.care_setting): r for r in b[1]}
-    for (sheet, mine, other) in ((a[0], keys_a, keys_b), (b[0], keys_b, keys_a)):
+    for sheet, mine, other in ((a[0], keys_a, keys_b), (b[0], keys_b, keys_a)):
         missing = sorted(set(mine) - set(other))
         if missing:
             r = mine[missing[0]]
@@ -596,9 +660,19 @@ def import_workbook(path: Path | str, reference_dir: Path | str) -> Imported:
     sheets = {spec.key: _read_sheet(wb, spec, ctx) for spec in SHEETS}
     chk = _Checker(ctx, ref)
     rows = {key: _check_rows(sheet, chk) for key, sheet in sheets.items()}
-    _same_keys((sheets["sc_pillars"], rows["sc_pillars"]), (sheets["sc_overall"], rows["sc_overall"]), chk)
-    _same_keys((sheets["icb_pillars"], rows["icb_pillars"]), (sheets["icb_overall"], rows["icb_overall"]), chk)
-    _same_keys((sheets["icb_pillars"], rows["icb_pillars"]), (sheets["icb_primary_care"], rows["icb_primary_care"]), chk)
+    _same_keys(
+        (sheets["sc_pillars"], rows["sc_pillars"]), (sheets["sc_overall"], rows["sc_overall"]), chk
+    )
+    _same_keys(
+        (sheets["icb_pillars"], rows["icb_pillars"]),
+        (sheets["icb_overall"], rows["icb_overall"]),
+        chk,
+    )
+    _same_keys(
+        (sheets["icb_pillars"], rows["icb_pillars"]),
+        (sheets["icb_primary_care"], rows["icb_primary_care"]),
+        chk,
+    )
     intro_title, intro_texts, labels = _intro(wb)
     _sheet_name_findings(list(sheets.values()), intro_title, chk)
     _ics_findings(sheets["sc_pillars"], rows["sc_pillars"], chk)
@@ -622,13 +696,20 @@ def _tables(rows: dict[str, list[_Row]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     ]  # fmt: skip
     order = {pid: i for i, (_, pid) in enumerate(PILLAR_HEADERS)}
     pillars = pd.DataFrame(pillar)
-    pillars = pillars.assign(_o=pillars["pillar_id"].map(order)).sort_values(
-        ["year", "org_code", "care_setting", "_o"], kind="stable").drop(columns="_o")
-    overall_frame = pd.DataFrame(overall).sort_values(["year", "org_code", "care_setting"], kind="stable")
+    pillars = (
+        pillars.assign(_o=pillars["pillar_id"].map(order))
+        .sort_values(["year", "org_code", "care_setting", "_o"], kind="stable")
+        .drop(columns="_o")
+    )
+    overall_frame = pd.DataFrame(overall).sort_values(
+        ["year", "org_code", "care_setting"], kind="stable"
+    )
     return pillars.reset_index(drop=True), overall_frame.reset_index(drop=True)
 
 
-def _project_reference(ref: _Reference, rows: dict[str, list[_Row]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _project_reference(
+    ref: _Reference, rows: dict[str, list[_Row]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Organisations as published: each trust in the ICS the workbook places it, its settings."""
     placed: dict[str, tuple[str, str]] = {}
     settings: dict[str, set[str]] = {}
@@ -647,7 +728,9 @@ def _project_reference(ref: _Reference, rows: dict[str, list[_Row]]) -> tuple[pd
             records.append({"org_code": code, "org_name": o["org_name"], "org_type": "trust",
                             "care_settings": ";".join(sorted(settings[code])), "icb_code": icb,
                             "region_code": region, "ons_code": "", "predecessor_codes": ""})  # fmt: skip
-    regions = ref.regions.rename(columns={"region_ons_code": "ons_code"})[["region_code", "region_name", "ons_code"]]
+    regions = ref.regions.rename(columns={"region_ons_code": "ons_code"})[
+        ["region_code", "region_name", "ons_code"]
+    ]
     return pd.DataFrame(records), regions.sort_values("region_code").reset_index(drop=True)
 
 
@@ -672,11 +755,19 @@ def _assemble(path: Path, sheets: dict[str, _Sheet], rows: dict[str, list[_Row]]
                 f"{len(rows[s.key])} rows read and checked, not published. {PRIMARY_CARE_REASON}",
             )  # fmt: skip
     footnote = next(
-        (text for s in ("sc_overall", "icb_overall") for _, text in sheets[s].notes if text[:2] == "1)"), ""
+        (
+            text
+            for s in ("sc_overall", "icb_overall")
+            for _, text in sheets[s].notes
+            if text[:2] == "1)"
+        ),
+        "",
     )
     provenance = {
         "file_name": path.name,
-        "file_version": (lambda m: f"version {m.group(1)}" if m else "")(re.search(r"\bv(\d+)\b", path.stem)),
+        "file_version": (lambda m: f"version {m.group(1)}" if m else "")(
+            re.search(r"\bv(\d+)\b", path.stem)
+        ),
         "sha256": sha256_file(path),
         "bytes": path.stat().st_size,
         "publication_date": labels.get("Publication date", ""),
@@ -684,18 +775,38 @@ def _assemble(path: Path, sheets: dict[str, _Sheet], rows: dict[str, list[_Row]]
         "source_url": labels.get("link", ""),
         "comparable_footnote": re.sub(r"^1\)\s*", "", footnote),
         "sheets": [
-            {"key": s.spec.key, "name": s.title, "state": s.state, "header_row": s.header_row,
-             "first_data_row": s.rows[0][0], "last_data_row": s.rows[-1][0], "data_rows": len(s.rows),
-             "non_data_rows_dropped": s.dropped, "published": s.spec.published}
+            {
+                "key": s.spec.key,
+                "name": s.title,
+                "state": s.state,
+                "header_row": s.header_row,
+                "first_data_row": s.rows[0][0],
+                "last_data_row": s.rows[-1][0],
+                "data_rows": len(s.rows),
+                "non_data_rows_dropped": s.dropped,
+                "published": s.spec.published,
+            }
             for s in sheets.values()
         ],  # fmt: skip
         "reconciliation": reconciliation,
     }
     findings = pd.DataFrame(chk.findings, columns=FINDING_COLUMNS)
     pillars = pd.DataFrame(
-        [{"pillar_id": pid, "pillar_name": h, "pillar_order": i} for i, (h, pid) in enumerate(PILLAR_HEADERS, 1)]
+        [
+            {"pillar_id": pid, "pillar_name": h, "pillar_order": i}
+            for i, (h, pid) in enumerate(PILLAR_HEADERS, 1)
+        ]
     )
-    return Imported(pillar_scores, overall_scores, pillars, organisations, regions, findings, provenance, reconciliation)
+    return Imported(
+        pillar_scores,
+        overall_scores,
+        pillars,
+        organisations,
+        regions,
+        findings,
+        provenance,
+        reconciliation,
+    )
 
 
 def check_reconciliation(imported: Imported) -> None:
@@ -716,7 +827,9 @@ def format_reconciliation(imported: Imported) -> str:
 
 def format_findings(imported: Imported) -> str:
     counts = imported.findings.groupby(["severity", "rule"]).size()
-    lines = [f"findings: {len(imported.findings)} (kept as published, listed in the validation report)"]
+    lines = [
+        f"findings: {len(imported.findings)} (kept as published, listed in the validation report)"
+    ]
     lines += [f"  {sev:<7} {rule:<26} {n}" for (sev, rule), n in counts.items()]
     return "\n".join(lines)
 
@@ -752,7 +865,8 @@ def write_import(imported: Imported, out_dir: Path | str, release_file: Path | s
     _write_csv(imported.pillars, published / "pillars.csv")
     _write_csv(imported.findings, published / "findings.csv")
     (published / "provenance.json").write_text(
-        json.dumps(imported.provenance, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(imported.provenance, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        encoding="utf-8",
     )
     _write_csv(imported.organisations, out / "reference" / "organisations.csv")
     _write_csv(imported.regions, out / "reference" / "regions.csv")
@@ -790,7 +904,9 @@ def _read_published(path: Path, columns: list[str], dtypes: dict[str, Any]) -> p
         try:
             frame[col] = frame[col].astype(dtype)
         except (TypeError, ValueError) as exc:
-            raise InputError(str(path), f"column {col}", f"not all values are {dtype}: {exc}", "bad_value") from exc
+            raise InputError(
+                str(path), f"column {col}", f"not all values are {dtype}: {exc}", "bad_value"
+            ) from exc
     return frame
 
 
@@ -800,9 +916,15 @@ def empty_methodology_frames(pillars: pd.DataFrame) -> Any:
 
     frames = {name: pd.DataFrame(columns=columns) for name, (columns, _) in _YEAR_FRAMES.items()}
     frames["domains"] = frames["domains"].astype({"year": "int64", "is_scoring": bool})
-    frames["comparability"] = frames["comparability"].astype({"year": "int64", "previous_year": "int64"})
-    frames["pillars"] = pillars.assign(former_name=None)[["pillar_id", "pillar_name", "pillar_order", "former_name"]]
-    frames["care_settings"] = pd.DataFrame(CARE_SETTING_ROWS, columns=["care_setting", "care_setting_name", "survey"])
+    frames["comparability"] = frames["comparability"].astype(
+        {"year": "int64", "previous_year": "int64"}
+    )
+    frames["pillars"] = pillars.assign(former_name=None)[
+        ["pillar_id", "pillar_name", "pillar_order", "former_name"]
+    ]
+    frames["care_settings"] = pd.DataFrame(
+        CARE_SETTING_ROWS, columns=["care_setting", "care_setting_name", "survey"]
+    )
     frames["level_descriptions"] = pd.DataFrame(
         columns=["survey", "pillar_id", "level", "level_description", "attribution"]
     )
@@ -818,11 +940,23 @@ def load_published(data_dir: Path | str) -> tuple[Any, Any, Any, dict[str, Any]]
     try:
         provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(str(folder / "provenance.json"), "file", f"not readable JSON: {exc}", "bad_json") from exc
+        raise InputError(
+            str(folder / "provenance.json"), "file", f"not readable JSON: {exc}", "bad_json"
+        ) from exc
     key = ["year", "org_code", "care_setting"]
-    pillar = _read_published(folder / "pillar_scores.csv", [*key, "pillar_id", "score"], {"year": "int64", "score": float})
-    overall = _read_published(folder / "overall_scores.csv", [*key, "score"], {"year": "int64", "score": float})
-    pillars = _read_published(folder / "pillars.csv", ["pillar_id", "pillar_name", "pillar_order"], {"pillar_order": "int64"})
+    pillar = _read_published(
+        folder / "pillar_scores.csv",
+        [*key, "pillar_id", "score"],
+        {"year": "int64", "score": float},
+    )
+    overall = _read_published(
+        folder / "overall_scores.csv", [*key, "score"], {"year": "int64", "score": float}
+    )
+    pillars = _read_published(
+        folder / "pillars.csv",
+        ["pillar_id", "pillar_name", "pillar_order"],
+        {"pillar_order": "int64"},
+    )
     findings = _read_csv(folder / "findings.csv", FINDING_COLUMNS)
     pillar = pillar.assign(
         n_scores=pd.array([pd.NA] * len(pillar), dtype="Int64"),
@@ -833,15 +967,26 @@ def load_published(data_dir: Path | str) -> tuple[Any, Any, Any, dict[str, Any]]
     overall = overall.assign(n_pillars=pd.array([pd.NA] * len(overall), dtype="Int64"))
     scores = Scores(
         domain_scores=pd.DataFrame(
-            {"year": pd.Series(dtype="int64"), "org_code": pd.Series(dtype=str), "care_setting": pd.Series(dtype=str),
-             "score_id": pd.Series(dtype=str), "domain_id": pd.Series(dtype=str), "pillar_id": pd.Series(dtype=str),
-             "score": pd.Series(dtype="int64")}
+            {
+                "year": pd.Series(dtype="int64"),
+                "org_code": pd.Series(dtype=str),
+                "care_setting": pd.Series(dtype=str),
+                "score_id": pd.Series(dtype=str),
+                "domain_id": pd.Series(dtype=str),
+                "pillar_id": pd.Series(dtype=str),
+                "score": pd.Series(dtype="int64"),
+            }
         ),  # fmt: skip
         pillar_scores=pillar.sort_values([*key, "pillar_id"]).reset_index(drop=True),
         overall_scores=overall.sort_values(key).reset_index(drop=True),
         element_results=pd.DataFrame(columns=[*key, "element_id", "score_id", "level", "is_met"]),
     )
-    units = pd.concat([pillar[key], overall[key]]).drop_duplicates().sort_values(key).reset_index(drop=True)
+    units = (
+        pd.concat([pillar[key], overall[key]])
+        .drop_duplicates()
+        .sort_values(key)
+        .reset_index(drop=True)
+    )
     issues = pd.DataFrame(
         {"severity": findings["severity"], "file": provenance["file_name"], "line": "",
          "column": "'" + findings["sheet"] + "'!" + findings["cell"], "value": findings["value"],

@@ -49,7 +49,11 @@ class Publication:
     def years(self) -> list[int]:
         """Assessment years present in the scores, ascending."""
         s = self.scores
-        years = set(s.domain_scores["year"]) | set(s.pillar_scores["year"]) | set(s.overall_scores["year"])
+        years = (
+            set(s.domain_scores["year"])
+            | set(s.pillar_scores["year"])
+            | set(s.overall_scores["year"])
+        )
         return sorted(int(y) for y in years)
 
     @property
@@ -179,7 +183,7 @@ def _nav_without(nav: list, pages: set[str]) -> list:
     """The nav with the entries for `pages` left out (at any depth)."""
     out = []
     for item in nav:
-        (title, target), = item.items()
+        ((title, target),) = item.items()
         if isinstance(target, list):
             out.append({title: _nav_without(target, pages)})
         elif target not in pages:
@@ -438,7 +442,9 @@ def _add_audit_section(pub: Publication, page: Path) -> None:
     if page.is_file():
         text = page.read_text(encoding="utf-8")
         if MARKER in text:
-            page.write_text(text.replace(MARKER, audit_section(pub)), encoding="utf-8", newline="\n")
+            page.write_text(
+                text.replace(MARKER, audit_section(pub)), encoding="utf-8", newline="\n"
+            )
 
 
 def _publish_into(
@@ -471,7 +477,10 @@ def _publish_into(
         if provenance is not None and docs_dir.resolve() != source_docs.resolve():
             from dma_publish.pages.published import data_quality_page, methodology_page
 
-            for name, text in (("data-quality", data_quality_page(pub)), ("methodology", methodology_page(pub))):
+            for name, text in (
+                ("data-quality", data_quality_page(pub)),
+                ("methodology", methodology_page(pub)),
+            ):
                 (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
         elif docs_dir.resolve() != source_docs.resolve():
             _add_audit_section(pub, docs_dir / "about" / "data-quality.md")
@@ -487,7 +496,9 @@ def _publish_into(
     with log.stage("mkdocs") as stage:
         extra, drop = mkdocs_arguments(pub)
         with _build_date(opendata.release_datetime(pub.release)):
-            mkdocs_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop)
+            mkdocs_build(
+                root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop
+            )
     sitedir.swap_in(staging, site_dir)
 
 

@@ -742,8 +742,15 @@ _TABLE_LIST: list[Table] = [
         "Scores by pillar",
         "One row per organisation, care setting, year and pillar: the mean of its domain scores, "
         "with the like-for-like comparison with the previous year.",
-        (*_SCORE_DIMS, *_PILLAR_PARTS, "pillar_score", "n_scores", *_LFL, "score_is_suppressed",
-         "lfl_is_suppressed"),
+        (
+            *_SCORE_DIMS,
+            *_PILLAR_PARTS,
+            "pillar_score",
+            "n_scores",
+            *_LFL,
+            "score_is_suppressed",
+            "lfl_is_suppressed",
+        ),
         ("year", "org_code", "care_setting", "pillar_id"),
         (_ORG_FK,),
         groupings={"org_code": "region_code"},

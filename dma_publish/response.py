@@ -77,4 +77,3 @@ def reconciliation(validated: Any, organisations: pd.DataFrame, years: list[int]
             }
         )
     return pd.DataFrame(rows, columns=TABLES["reconciliation"].columns)
-

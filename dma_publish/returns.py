@@ -183,7 +183,10 @@ def _check_header(name: str, header: list[str]) -> dict[str, int]:
     if len(set(cleaned)) != len(cleaned):
         repeated = next(column for column in cleaned if cleaned.count(column) > 1)
         raise InputError(
-            name, f"line 1, column {repeated!r}", f"column {repeated!r} appears twice", "duplicate_column"
+            name,
+            f"line 1, column {repeated!r}",
+            f"column {repeated!r} appears twice",
+            "duplicate_column",
         )
     return {column: cleaned.index(column) for column in RETURN_COLUMNS}
 
@@ -198,7 +201,10 @@ def _raise_field_count(name: str, line: int, found: int, width: int, *, last: bo
             "truncated_last_line",
         )
     raise InputError(
-        name, f"line {line}", f"the row has {found} fields, the header has {width}", "wrong_field_count"
+        name,
+        f"line {line}",
+        f"the row has {found} fields, the header has {width}",
+        "wrong_field_count",
     )
 
 

@@ -67,7 +67,9 @@ def element_results(answers: pd.DataFrame, methodology_frames: Any) -> pd.DataFr
     base = returns.merge(applicable, on=["year", "care_setting"])
     given = answers[[*RETURN_KEY, "question_id", "answer"]]
     base = base.merge(given, on=[*RETURN_KEY, "question_id"], how="left", validate="many_to_one")
-    met = evaluate_conditions(base["answer"].fillna(""), base["condition_op"], base["condition_value"])
+    met = evaluate_conditions(
+        base["answer"].fillna(""), base["condition_op"], base["condition_value"]
+    )
     base = base.assign(is_met=met.to_numpy())
     columns = [*RETURN_KEY, "element_id", "score_id", "level", "is_met"]
     results = base[columns].sort_values([*RETURN_KEY, "element_id"], kind="stable")
@@ -175,7 +177,9 @@ def _round_one(value: Any, ndigits: int) -> float:
 def _applicable_elements(methodology_frames: Any) -> pd.DataFrame:
     """Scoring elements with the care settings they apply to, one row per (element, setting)."""
     domains = methodology_frames.domains
-    scoring = domains.loc[domains["is_scoring"].astype(bool), ["year", "domain_id", "care_settings"]]
+    scoring = domains.loc[
+        domains["is_scoring"].astype(bool), ["year", "domain_id", "care_settings"]
+    ]
     elements = methodology_frames.elements.merge(scoring, on=["year", "domain_id"])
     elements = elements.explode("care_settings").rename(columns={"care_settings": "care_setting"})
     questions = methodology_frames.questions[["year", "question_id", "care_settings"]]
@@ -189,7 +193,9 @@ def _score_owners(methodology_frames: Any) -> pd.DataFrame:
     """The domain and pillar each score id belongs to, per year."""
     defs = methodology_frames.score_defs[["year", "score_id", "domain_id"]]
     pillars = methodology_frames.domains[["year", "domain_id", "pillar_id"]]
-    return defs.merge(pillars, on=["year", "domain_id"], how="left").drop_duplicates(["year", "score_id"])
+    return defs.merge(pillars, on=["year", "domain_id"], how="left").drop_duplicates(
+        ["year", "score_id"]
+    )
 
 
 # --- condition operators ------------------------------------------------------------------------
@@ -201,7 +207,9 @@ class _Parsed:
 
     text: np.ndarray  # the value as text, for equals on text
     number: np.ndarray  # the value as a float (NaN if not a number)
-    items: pd.DataFrame  # code, item: one row per item of a list value (a scalar is a one-item list)
+    items: (
+        pd.DataFrame
+    )  # code, item: one row per item of a list value (a scalar is a one-item list)
     n_items: np.ndarray
 
 
@@ -211,7 +219,10 @@ def _parse_values(values: pd.Series) -> tuple[np.ndarray, _Parsed]:
     loaded = [json.loads(value) for value in uniques]
     lists = [[str(item) for item in v] if isinstance(v, list) else [_as_text(v)] for v in loaded]
     items = pd.DataFrame(
-        {"code": np.repeat(np.arange(len(lists)), [len(v) for v in lists]), "item": list(chain.from_iterable(lists))}
+        {
+            "code": np.repeat(np.arange(len(lists)), [len(v) for v in lists]),
+            "item": list(chain.from_iterable(lists)),
+        }
     )
     parsed = _Parsed(
         text=np.array([_as_text(v) for v in loaded], dtype=object),
@@ -299,7 +310,9 @@ def _count_at_least(answers: np.ndarray, codes: np.ndarray, parsed: _Parsed) -> 
 def _answer_parts(answers: np.ndarray) -> pd.DataFrame:
     """One row per non-empty option of each `;`-joined answer: row (position), part."""
     split = pd.Series(answers, dtype=object).str.split(";").explode()
-    parts = pd.DataFrame({"row": split.index.to_numpy(), "part": split.fillna("").str.strip().to_numpy()})
+    parts = pd.DataFrame(
+        {"row": split.index.to_numpy(), "part": split.fillna("").str.strip().to_numpy()}
+    )
     return parts[parts["part"] != ""].reset_index(drop=True)
 
 

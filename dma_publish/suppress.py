@@ -236,9 +236,7 @@ def distinct_organisations(pub: Publication) -> pd.Series:
     units = measure_values(pub.scores)
     places = pub.reference.organisations[["org_code", "icb_code", "region_code"]]
     units = units.merge(places, on="org_code", how="left", validate="many_to_one")
-    units["survey"] = np.where(
-        units["care_setting"] == ICB_SURVEY_SETTING, "icb", "secondary_care"
-    )
+    units["survey"] = np.where(units["care_setting"] == ICB_SURVEY_SETTING, "icb", "secondary_care")
     members = peer_group_members(units)
     counts = members.groupby(BENCHMARK_KEY)["org_code"].nunique()
     index = pd.MultiIndex.from_frame(pub.benchmarks[BENCHMARK_KEY])

@@ -56,7 +56,9 @@ class ReconciliationError(AssertionError):
     """Rows or returns read do not equal those scored plus those rejected."""
 
 
-def validate_returns(returns: ReturnsRead | pd.DataFrame, methodology_frames: Any, reference: Any) -> Validated:
+def validate_returns(
+    returns: ReturnsRead | pd.DataFrame, methodology_frames: Any, reference: Any
+) -> Validated:
     """Check every answer row; reject whole returns with errors; drop personal data."""
     rows, notices = _rows_and_notices(returns)
     work, parts = _normalise(rows)
@@ -110,7 +112,9 @@ def check_reconciliation(validated: Validated) -> None:
     }
     failed = [name for name, ok in checks.items() if not ok]
     if failed:
-        raise ReconciliationError(f"validation counts do not reconcile: {'; '.join(failed)} ({counts})")
+        raise ReconciliationError(
+            f"validation counts do not reconcile: {'; '.join(failed)} ({counts})"
+        )
 
 
 def format_summary(validated: Validated) -> str:
@@ -163,7 +167,9 @@ def _normalise(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         work[f"raw_{column}"] = _per_value(rows[column].fillna(""), str).to_numpy()
     for column, case in _CODE_CASE.items():
         clean = _per_value(work[f"raw_{column}"], str.strip)
-        work[column] = _per_value(clean, str.upper if case == "upper" else str.lower if case else str)
+        work[column] = _per_value(
+            clean, str.upper if case == "upper" else str.lower if case else str
+        )
     work["year_key"] = work["year"]
     parts: list[pd.DataFrame] = []
     for column in _CODE_CASE:
@@ -171,7 +177,9 @@ def _normalise(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
         detail = "'" + changed[f"raw_{column}"] + "' read as '" + changed[column] + "'"
         parts.append(_issues(changed, "normalised_code", column, detail, severity="warning"))
     is_year = work["year"].str.fullmatch(r"\d{4}")
-    work["year_num"] = pd.to_numeric(work["year"].where(is_year), errors="coerce").fillna(-1).astype("int64")
+    work["year_num"] = (
+        pd.to_numeric(work["year"].where(is_year), errors="coerce").fillna(-1).astype("int64")
+    )
     work["answer"] = _per_value(work["raw_answer"], str.strip)
     return work, parts
 
@@ -190,7 +198,15 @@ def _per_value(column: pd.Series, function: Any) -> pd.Series:
 
 def _attach_questions(work: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
     """Join each row to its question in that year's methodology (NaN where there is none)."""
-    wanted = ["year", "question_id", "answer_type", "options", "min_value", "max_value", "is_required"]
+    wanted = [
+        "year",
+        "question_id",
+        "answer_type",
+        "options",
+        "min_value",
+        "max_value",
+        "is_required",
+    ]
     found = questions[wanted].rename(columns={"year": "year_num"})
     found = found.assign(q_settings=questions["care_settings"].to_numpy(), has_question=True)
     merged = work.merge(found, on=["year_num", "question_id"], how="left", validate="many_to_one")
@@ -226,15 +242,30 @@ def _check_keys(work: pd.DataFrame, methodology_frames: Any, reference: Any) -> 
             "the year differs from the year in the file's name (dma-returns-YYYY.csv holds YYYY)",
         ),
         ("no_methodology", "year", year_ok & ~has_method, "there is no methodology for this year"),
-        ("unknown_organisation", "org_code", ~org_ok, "the organisation code is not in the reference"),
-        ("unknown_care_setting", "care_setting", ~setting_ok, "the care setting is not one the methodology defines"),
+        (
+            "unknown_organisation",
+            "org_code",
+            ~org_ok,
+            "the organisation code is not in the reference",
+        ),
+        (
+            "unknown_care_setting",
+            "care_setting",
+            ~setting_ok,
+            "the care setting is not one the methodology defines",
+        ),
         (
             "care_setting_not_delivered",
             "care_setting",
             org_ok & setting_ok & ~delivers,
             "the organisation does not deliver this care setting",
         ),
-        ("unknown_question", "question_id", ~known_question, "the question is in no year's methodology"),
+        (
+            "unknown_question",
+            "question_id",
+            ~known_question,
+            "the question is in no year's methodology",
+        ),
         (
             "question_not_in_year",
             "question_id",
@@ -274,7 +305,9 @@ def _check_length(work: pd.DataFrame) -> pd.DataFrame:
     return _issues(found, "answer_too_long", "answer", detail)
 
 
-def _check_answers(work: pd.DataFrame, questions: pd.DataFrame) -> tuple[list[pd.DataFrame], pd.Series]:
+def _check_answers(
+    work: pd.DataFrame, questions: pd.DataFrame
+) -> tuple[list[pd.DataFrame], pd.Series]:
     """Answers allowed for the question's type and options, numbers within range.
 
     Also returns each row's answer in canonical form (options spelt as in the methodology).
@@ -296,7 +329,10 @@ def _check_answers(work: pd.DataFrame, questions: pd.DataFrame) -> tuple[list[pd
             work[bad_number],
             "invalid_answer",
             "answer",
-            "'" + work.loc[bad_number, "raw_answer"] + "' is not a number" + _formula_note(work[bad_number]),
+            "'"
+            + work.loc[bad_number, "raw_answer"]
+            + "' is not a number"
+            + _formula_note(work[bad_number]),
         ),
     ]
     out = work[answered & is_numeric & finite & outside]
@@ -336,9 +372,9 @@ def _check_required(work: pd.DataFrame, methodology_frames: Any, reference: Any)
     """A required question with no answer in an otherwise identifiable return: an incomplete return."""
     delivered = _explode_pairs(reference.organisations, "org_code", "care_settings", "care_setting")
     eligible = work[(work["year_num"] >= 0) & _key_in(work, delivered)]
-    spans = eligible.groupby(["year_key", "year_num", "org_code", "care_setting"], as_index=False).agg(
-        file=("file", "first"), first_line=("line", "min"), last_line=("line", "max")
-    )
+    spans = eligible.groupby(
+        ["year_key", "year_num", "org_code", "care_setting"], as_index=False
+    ).agg(file=("file", "first"), first_line=("line", "min"), last_line=("line", "max"))
     questions = methodology_frames.questions
     required = _explode_pairs(
         questions[questions["is_required"].astype(bool)].rename(columns={"year": "year_num"}),
@@ -347,9 +383,13 @@ def _check_required(work: pd.DataFrame, methodology_frames: Any, reference: Any)
         "care_setting",
     )
     needed = spans.merge(required, on=["year_num", "care_setting"])
-    answered = eligible.loc[eligible["answer"].ne(""), ["year_key", "org_code", "care_setting", "question_id"]]
+    answered = eligible.loc[
+        eligible["answer"].ne(""), ["year_key", "org_code", "care_setting", "question_id"]
+    ]
     missing = needed[~_key_in(needed, answered.drop_duplicates())]
-    blank = eligible.loc[eligible["answer"].eq(""), ["year_key", "org_code", "care_setting", "question_id", "line"]]
+    blank = eligible.loc[
+        eligible["answer"].eq(""), ["year_key", "org_code", "care_setting", "question_id", "line"]
+    ]
     missing = missing.merge(
         blank.drop_duplicates(["year_key", "org_code", "care_setting", "question_id"]),
         on=["year_key", "org_code", "care_setting", "question_id"],
@@ -360,13 +400,20 @@ def _check_required(work: pd.DataFrame, methodology_frames: Any, reference: Any)
     span = span + "-" + missing["last_line"].astype(str) + ")"
     detail = "required question '" + missing["question_id"] + "' has no answer"
     return _issues(
-        missing, "missing_required_answer", "answer", detail, value=missing["question_id"], no_row=span
+        missing,
+        "missing_required_answer",
+        "answer",
+        detail,
+        value=missing["question_id"],
+        no_row=span,
     )
 
 
 def _check_submitted_at(work: pd.DataFrame) -> pd.DataFrame:
     """A submission time that is not ISO 8601 is worth a warning; it does not affect scores."""
-    parsed = pd.to_datetime(work["raw_submitted_at"].str.strip(), format="ISO8601", errors="coerce", utc=True)
+    parsed = pd.to_datetime(
+        work["raw_submitted_at"].str.strip(), format="ISO8601", errors="coerce", utc=True
+    )
     found = work[parsed.isna()]
     detail = "'" + found["raw_submitted_at"] + "' is not an ISO 8601 date and time"
     return _issues(found, "invalid_submitted_at", "submitted_at", detail, severity="warning")
@@ -388,11 +435,17 @@ def _canonical_choices(work: pd.DataFrame, questions: pd.DataFrame) -> tuple[pd.
     multi = choice["answer_type"].eq("multiple_choice")
     key = ["row_id", "year_num", "question_id"]
     single = choice.loc[~multi, [*key, "answer"]].rename(columns={"answer": "part"})
-    several = choice.loc[multi, key].assign(part=choice.loc[multi, "answer"].str.split(";")).explode("part")
+    several = (
+        choice.loc[multi, key]
+        .assign(part=choice.loc[multi, "answer"].str.split(";"))
+        .explode("part")
+    )
     several = several[several["part"].str.strip().ne("")]
     parts = pd.concat([single, several], ignore_index=True)
     parts["key"] = parts["part"].str.strip().str.lower()
-    matched = parts.merge(_option_lookup(questions), on=["year_num", "question_id", "key"], how="left")
+    matched = parts.merge(
+        _option_lookup(questions), on=["year_num", "question_id", "key"], how="left"
+    )
     counts = matched.groupby("row_id")["option"].agg(["count", "size"])
     valid = work["row_id"].map(counts["count"] == counts["size"]).eq(True)
     # Rebuild the text only where it changes: case or spaces, repeated or empty options.
@@ -409,19 +462,36 @@ def _option_lookup(questions: pd.DataFrame) -> pd.DataFrame:
     """One row per allowed option of each choice question, keyed by its lower-case text."""
     lookup = questions[["year", "question_id", "answer_type", "options"]]
     yes_no = lookup["answer_type"].eq("yes_no") & lookup["options"].map(len).eq(0)
-    options = lookup["options"].where(~yes_no, pd.Series([("Yes", "No")] * len(lookup), index=lookup.index))
+    options = lookup["options"].where(
+        ~yes_no, pd.Series([("Yes", "No")] * len(lookup), index=lookup.index)
+    )
     lookup = lookup.assign(option=options).explode("option").dropna(subset=["option"])
     lookup = lookup.assign(key=lookup["option"].str.strip().str.lower(), year_num=lookup["year"])
-    return lookup.drop_duplicates(["year_num", "question_id", "key"])[["year_num", "question_id", "key", "option"]]
+    return lookup.drop_duplicates(["year_num", "question_id", "key"])[
+        ["year_num", "question_id", "key", "option"]
+    ]
 
 
 def _choice_detail(found: pd.DataFrame) -> pd.Series:
     """Say why a choice answer is refused, listing the allowed options."""
-    options = found.apply(
-        lambda row: "Yes, No" if row["answer_type"] == "yes_no" and not row["options"] else ", ".join(row["options"]),
-        axis=1,
-    ) if len(found) else pd.Series(dtype=object)
-    return "'" + found["raw_answer"] + "' is not an allowed answer (allowed: " + options + ")" + _formula_note(found)
+    options = (
+        found.apply(
+            lambda row: "Yes, No"
+            if row["answer_type"] == "yes_no" and not row["options"]
+            else ", ".join(row["options"]),
+            axis=1,
+        )
+        if len(found)
+        else pd.Series(dtype=object)
+    )
+    return (
+        "'"
+        + found["raw_answer"]
+        + "' is not an allowed answer (allowed: "
+        + options
+        + ")"
+        + _formula_note(found)
+    )
 
 
 def _formula_note(found: pd.DataFrame) -> pd.Series:
@@ -434,7 +504,9 @@ def _formula_note(found: pd.DataFrame) -> pd.Series:
 def _default_bound(work: pd.DataFrame, value: float) -> pd.Series:
     """Percentages are 0 to 100 unless the methodology says otherwise; numbers are unbounded."""
     unbounded = -np.inf if value == 0.0 else np.inf
-    return pd.Series(np.where(work["answer_type"].eq("percentage"), value, unbounded), index=work.index)
+    return pd.Series(
+        np.where(work["answer_type"].eq("percentage"), value, unbounded), index=work.index
+    )
 
 
 def _fmt_bound(value: float) -> str:
@@ -484,10 +556,16 @@ def _issues(
 def _finish_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Stack the issue parts, type the columns and sort by where the problem is."""
     parts = [part for part in parts if len(part)]
-    issues = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(_INTERNAL_ISSUE_COLUMNS))
+    issues = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=list(_INTERNAL_ISSUE_COLUMNS))
+    )
     issues["line"] = issues["line"].astype("Int64")
     is_year = issues["year_key"].fillna("").astype(str).str.fullmatch(r"\d{4}")
-    issues["year"] = pd.to_numeric(issues["year_key"].where(is_year), errors="coerce").astype("Int64")
+    issues["year"] = pd.to_numeric(issues["year_key"].where(is_year), errors="coerce").astype(
+        "Int64"
+    )
     for column in ("file", "column", "value", "rule", "message", "severity"):
         issues[column] = issues[column].fillna("").astype(str)
     for column, limit in (("value", MAX_REPORTED_CHARS), ("message", MESSAGE_CHARS)):
@@ -502,7 +580,9 @@ def _cut(text: pd.Series, limit: int) -> pd.Series:
     long = length > limit
     if not long.any():
         return text
-    cut = text[long].str.slice(0, limit) + "... (" + length[long].map("{:,}".format) + " characters)"
+    cut = (
+        text[long].str.slice(0, limit) + "... (" + length[long].map("{:,}".format) + " characters)"
+    )
     return text.where(~long, cut)
 
 
@@ -515,7 +595,9 @@ def _return_status(work: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     status = status[status["n_rows"] > 0]
     status["status"] = np.where(status["n_errors"] > 0, "rejected", "scored")
     is_year = status["year_key"].str.fullmatch(r"\d{4}")
-    status["year"] = pd.to_numeric(status["year_key"].where(is_year), errors="coerce").astype("Int64")
+    status["year"] = pd.to_numeric(status["year_key"].where(is_year), errors="coerce").astype(
+        "Int64"
+    )
     status = status.sort_values([*RETURN_KEY, "year_key"], na_position="last", kind="stable")
     return status[["year_key", *RETURN_STATUS_COLUMNS]]
 
@@ -527,7 +609,9 @@ def _answers(kept: pd.DataFrame) -> pd.DataFrame:
     return answers.sort_values(list(ANSWER_COLUMNS[:4]), kind="stable").reset_index(drop=True)
 
 
-def _explode_pairs(frame: pd.DataFrame, key: str | list[str], tuple_column: str, name: str) -> pd.DataFrame:
+def _explode_pairs(
+    frame: pd.DataFrame, key: str | list[str], tuple_column: str, name: str
+) -> pd.DataFrame:
     """Turn a tuple column into one row per (key, item) pair."""
     keys = [key] if isinstance(key, str) else list(key)
     pairs = frame[[*keys, tuple_column]].explode(tuple_column).dropna(subset=[tuple_column])

@@ -63,7 +63,9 @@ def _decode(path: Path) -> str:
     except FileNotFoundError as exc:
         raise InputError(path, "file", "file not found", "file_missing") from exc
     except OSError as exc:
-        raise InputError(path, "file", f"cannot read the file: {exc.strerror}", "unreadable") from exc
+        raise InputError(
+            path, "file", f"cannot read the file: {exc.strerror}", "unreadable"
+        ) from exc
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -128,7 +130,7 @@ def read_yaml(path: Path | str) -> Any:
     text = _decode(path)
     try:
         _check_events(path, text)
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        document = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

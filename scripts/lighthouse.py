@@ -49,7 +49,7 @@ class GzipHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         return io.BytesIO(body)
 
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
 
@@ -57,13 +57,22 @@ def ensure_lighthouse() -> None:
     if BIN.is_file():
         return
     subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(LIGHTHOUSE), f"lighthouse@{VERSION}"],
+        [
+            "npm",
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(LIGHTHOUSE),
+            f"lighthouse@{VERSION}",
+        ],
         check=True,
     )
 
 
 def sample_pages(site: Path) -> dict[str, str]:
     """One page of each type."""
+
     def first(folder: str) -> str:
         pages = sorted(p.name for p in (site / folder).glob("*.html") if p.name != "index.html")
         return f"{folder}/{pages[0]}"
@@ -81,7 +90,9 @@ def run_once(url: str, form_factor: str) -> dict:
                "--chrome-flags=--headless=new --no-sandbox", "--output=json", f"--output-path={out.name}"]  # fmt: skip
         if form_factor == "desktop":
             cmd.append("--preset=desktop")
-        subprocess.run(cmd, check=True, env={"CHROME_PATH": "/usr/bin/chromium", "PATH": "/usr/bin:/bin"})
+        subprocess.run(
+            cmd, check=True, env={"CHROME_PATH": "/usr/bin/chromium", "PATH": "/usr/bin:/bin"}
+        )
         report = json.loads(Path(out.name).read_text(encoding="utf-8"))
     audits = report["audits"]
     return {
@@ -103,8 +114,12 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(GzipHandler, directory=str(args.site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
-    print(f"Lighthouse {VERSION}, {args.form_factor}, median of {args.runs} runs, gzip over loopback")
-    print(f"{'page':<10} {'path':<28} {'perf':>5} {'a11y':>5} {'LCP s':>6} {'TBT ms':>7} {'KiB':>6}")
+    print(
+        f"Lighthouse {VERSION}, {args.form_factor}, median of {args.runs} runs, gzip over loopback"
+    )
+    print(
+        f"{'page':<10} {'path':<28} {'perf':>5} {'a11y':>5} {'LCP s':>6} {'TBT ms':>7} {'KiB':>6}"
+    )
     for kind, path in sample_pages(args.site).items():
         runs = [run_once(base + path, args.form_factor) for _ in range(args.runs)]
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}

@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 export NO_MKDOCS_2_WARNING=1
 .venv/bin/ruff check dma_publish tests build.py scripts
+.venv/bin/ruff format --check dma_publish tests build.py scripts
 exec .venv/bin/python -m pytest "$@"

@@ -42,14 +42,25 @@ def _treatment(withheld=("cyber",)) -> pd.DataFrame:
     )
 
 
-def publication(values: dict[str, tuple[int, int, int]], regions: dict[str, int],
-                min_size: int = 5, secondary: bool = True):
+def publication(
+    values: dict[str, tuple[int, int, int]],
+    regions: dict[str, int],
+    min_size: int = 5,
+    secondary: bool = True,
+):
     """A one-year acute publication: each organisation's (cyber, gov, strategy) scores, cyber
     withheld at organisation level; benchmarks computed and suppressed as the build does."""
     orgs = _organisations(regions)
     rows = [
-        {"year": 2025, "org_code": o, "care_setting": "acute", "score_id": s, "domain_id": s,
-         "pillar_id": p, "score": v}
+        {
+            "year": 2025,
+            "org_code": o,
+            "care_setting": "acute",
+            "score_id": s,
+            "domain_id": s,
+            "pillar_id": p,
+            "score": v,
+        }
         for o, vals in values.items()
         for (s, p), v in zip(SCORES, vals, strict=True)
     ]
@@ -67,11 +78,14 @@ def publication(values: dict[str, tuple[int, int, int]], regions: dict[str, int]
         hidden = _primary_benchmark_mask(bench, treatment, min_size).to_numpy()
         bench = bench.assign(is_suppressed=hidden)
         bench.loc[hidden, STAT_COLUMNS] = float("nan")
-    published = Scores(suppress_domain_scores(domain, treatment), pillars, truth.overall_scores,
-                       pd.DataFrame())
+    published = Scores(
+        suppress_domain_scores(domain, treatment), pillars, truth.overall_scores, pd.DataFrame()
+    )
     comparability = pd.DataFrame(columns=["year", "domain_id", "previous_year", "status"])
     pub = SimpleNamespace(
-        scores=published, benchmarks=bench, reference=ref,
+        scores=published,
+        benchmarks=bench,
+        reference=ref,
         methodology=SimpleNamespace(comparability=comparability),
     )
     return pub, domain
@@ -117,7 +131,8 @@ def test_england_minus_the_published_regions_gives_a_small_region_away():
     # the build's secondary suppression withholds region N as well; S is then not pinned by it
     pub, truth = publication(values, {"N": 5, "S": 1}, secondary=True)
     n_published = pub.benchmarks[
-        (pub.benchmarks["peer_group_type"] == "region") & ~pub.benchmarks["is_suppressed"]
+        (pub.benchmarks["peer_group_type"] == "region")
+        & ~pub.benchmarks["is_suppressed"]
         & (pub.benchmarks["measure_id"] == "cyber")
     ]
     assert n_published.empty
@@ -131,8 +146,11 @@ def test_nothing_withheld_means_nothing_to_audit():
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)),
-                min_size=1, max_size=7))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)), min_size=1, max_size=7
+    )
+)
 def test_every_witnessed_range_holds_the_true_value_and_pinned_means_no_other_solution(vals):
     values = {f"N{i:02d}": v for i, v in enumerate(vals)}
     pub, truth = publication(values, {"N": len(vals)})
@@ -140,8 +158,10 @@ def test_every_witnessed_range_holds_the_true_value_and_pinned_means_no_other_so
     fast = audit(pub, truth)  # stops at a second level: the same pinned values, narrower ranges
     assert (fast.values["low"] >= result.values["low"]).all()
     assert (fast.values["high"] <= result.values["high"]).all()
-    assert ((fast.values["low"] == fast.values["high"])
-            == (result.values["low"] == result.values["high"])).all()
+    assert (
+        (fast.values["low"] == fast.values["high"])
+        == (result.values["low"] == result.values["high"])
+    ).all()
     true = truth.set_index(["org_code", "score_id"])["score"]
     for r in result.values.itertuples(index=False):
         assert r.low <= true[(r.org_code, r.score_id)] <= r.high
@@ -159,8 +179,17 @@ def test_minimum_group_size_counts_distinct_organisations_not_care_settings():
     for org in orgs["org_code"]:
         settings_ = ("acute", "community") if org == "N00" else ("acute",)
         for cs in settings_:
-            rows.append({"year": 2025, "org_code": org, "care_setting": cs, "score_id": "strategy",
-                         "domain_id": "strategy", "pillar_id": "well_led", "score": 3})
+            rows.append(
+                {
+                    "year": 2025,
+                    "org_code": org,
+                    "care_setting": cs,
+                    "score_id": "strategy",
+                    "domain_id": "strategy",
+                    "pillar_id": "well_led",
+                    "score": 3,
+                }
+            )
     domain = pd.DataFrame(rows)
     pillars = pillar_scores(domain)
     scores = Scores(domain, pillars, overall_scores(pillars), pd.DataFrame())

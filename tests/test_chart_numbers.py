@@ -112,7 +112,9 @@ def _check_fixed(name: str, rec: dict) -> None:
         assert rec["h"] == 1, rec
     if name == "bins":
         for edge in ("start", "end"):
-            assert ((rec[edge] - 1) / BIN_WIDTH) == pytest.approx(round((rec[edge] - 1) / BIN_WIDTH))
+            assert ((rec[edge] - 1) / BIN_WIDTH) == pytest.approx(
+                round((rec[edge] - 1) / BIN_WIDTH)
+            )
         assert rec["end"] - rec["start"] == pytest.approx(BIN_WIDTH), rec
         assert rec["mid"] == pytest.approx((rec["start"] + rec["end"]) / 2), rec
 
@@ -201,7 +203,9 @@ def test_every_chart_download_is_the_page_chart(site, spreads):
     page_medians = _page_numbers((site / "national.html").read_text(encoding="utf-8"))
     for path in specs:
         spec = json.loads(path.read_text(encoding="utf-8"))
-        table = path.with_name(path.name.removesuffix(".vl.json") + ".csv").read_text(encoding="utf-8")
+        table = path.with_name(path.name.removesuffix(".vl.json") + ".csv").read_text(
+            encoding="utf-8"
+        )
         numbers = set()
         rows = csv.reader(line for line in table.splitlines() if not line.startswith("#"))
         for row in rows:

@@ -268,7 +268,9 @@ def test_row_charts_are_lean(chart_set: charts.ChartSet) -> None:
 
 def test_a_text_mark_never_writes_undefined(pub: Publication) -> None:
     chart = charts.org_domain_profile(pub, "RA1", "acute", 2025)
-    svg = vl_convert.vegalite_to_svg({**chart.spec, "width": 500}, vl_version=charts.render.VL_VERSION)
+    svg = vl_convert.vegalite_to_svg(
+        {**chart.spec, "width": 500}, vl_version=charts.render.VL_VERSION
+    )
     assert "undefined" not in svg and "null" not in svg
     assert "3 (median 3.00)" in svg
 
@@ -366,7 +368,9 @@ def test_like_for_like_draws_no_line_across_a_break_and_says_why(pub: Publicatio
     }
     line = next(layer for layer in _layer(chart.spec, "rule"))
     assert (line["encoding"]["x"]["field"], line["encoding"]["x2"]["field"]) == ("p", "v")
-    svg = vl_convert.vegalite_to_svg({**chart.spec, "width": 500}, vl_version=charts.render.VL_VERSION)
+    svg = vl_convert.vegalite_to_svg(
+        {**chart.spec, "width": 500}, vl_version=charts.render.VL_VERSION
+    )
     assert "2.50 to 3.50" in svg and "rewritten" in svg and "undefined" not in svg
     assert chart.rows[0] == ("Well Led", "2.50", "3.50", "+1.00", "2 of 2", "")
     assert chart.summary == (
@@ -404,7 +408,10 @@ def test_icb_system_shows_member_returns_their_median_and_the_national_median(
         ("b", "System median", 3.25),
     ]
     ambulance = [(p["s"], p["o"], p["v"]) for p in points if p["i"] == 4]
-    assert ambulance == [("a", "Beta Ambulance Service (ambulance)", 2.5), ("b", "System median", 2.5)]
+    assert ambulance == [
+        ("a", "Beta Ambulance Service (ambulance)", 2.5),
+        ("b", "System median", 2.5),
+    ]
     # The ICB's own survey is not comparable with its trusts': it is never on their axis.
     assert not any(p["o"] == "NHS North Test ICB" for p in points)
     assert chart.rows[0][:2] == ("System median, acute", "Member trust returns")
@@ -589,7 +596,9 @@ def test_chart_files_are_svg_png_csv_and_spec_each_with_the_footer(
             head = (here / files.csv).read_text(encoding="utf-8").splitlines()[:4]
             assert head[:3] == [f"# {chart.title}", f"# {FOOTER[0]}", f"# {FOOTER[1]}"]
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == sorted(f"{c.chart_id}.{x}" for c in chosen for x in ("svg", "png", "csv", "vl.json"))
+    assert names == sorted(
+        f"{c.chart_id}.{x}" for c in chosen for x in ("svg", "png", "csv", "vl.json")
+    )
 
 
 def test_a_chart_csv_quotes_a_hash_so_the_comment_reader_keeps_the_cell() -> None:
@@ -790,12 +799,17 @@ def test_a_chart_image_is_laid_out_in_fonts_of_the_widths_it_is_shown_in(pub: Pu
     probe = {
         "data": {"values": [{"a": "Ensure Smart Foundations", "b": 1}]},
         "mark": "bar",
-        "encoding": {"y": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}},
+        "encoding": {
+            "y": {"field": "a", "type": "nominal"},
+            "x": {"field": "b", "type": "quantitative"},
+        },
     }
     offsets = {
         font: re.search(
             r"translate\(([\d.]+),",
-            vl_convert.vegalite_to_svg({**probe, "config": {"font": font}}, vl_version=charts.render.VL_VERSION),
+            vl_convert.vegalite_to_svg(
+                {**probe, "config": {"font": font}}, vl_version=charts.render.VL_VERSION
+            ),
         ).group(1)
         for font in (charts.style.STATIC_FONT, "Liberation Sans", "DejaVu Sans")
     }

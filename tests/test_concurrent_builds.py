@@ -218,7 +218,9 @@ def _stub_stages(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Path]) -> None
         (Path(docs_dir) / "index.md").write_text("# generated\n", encoding="utf-8")
         return ["index.md"]
 
-    def mkdocs_build(config: Path, staging: Path, extra: dict, docs_dir: Path | None = None, **_: Any) -> None:
+    def mkdocs_build(
+        config: Path, staging: Path, extra: dict, docs_dir: Path | None = None, **_: Any
+    ) -> None:
         Path(staging).mkdir(parents=True)
         (Path(staging) / "index.html").write_text("new", encoding="utf-8")
 

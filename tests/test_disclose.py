@@ -98,13 +98,18 @@ def test_nothing_pinned_means_nothing_more_withheld():
     assert out.disclosure.pinned_before == 0 and out.disclosure.rounds == 1
     assert out.disclosure.benchmark_rows.empty and out.disclosure.pillar_scores.empty
     counts = out.disclosure.counts([2025])
-    assert counts["n_withheld"].sum() == 8 and counts["feasible_levels"].tolist() == [1, 2, 3, 4, 5] * 2
+    assert (
+        counts["n_withheld"].sum() == 8
+        and counts["feasible_levels"].tolist() == [1, 2, 3, 4, 5] * 2
+    )
     assert counts.loc[counts["feasible_levels"] == 1, "n_withheld"].sum() == 0
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)), min_size=1, max_size=7),
+    st.lists(
+        st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)), min_size=1, max_size=7
+    ),
     st.integers(1, 3),
 )
 def test_after_the_stage_no_withheld_value_has_a_single_feasible_level(vals, min_size):
@@ -171,7 +176,8 @@ def test_an_unsafe_policy_stops_the_build_with_exit_4_and_publishes_nothing(tmp_
     path.write_text(yaml.safe_dump(policy), encoding="utf-8")
     site = tmp_path / "site"
     result = CliRunner().invoke(
-        cli, ["build", "--data", str(data), "--site", str(site), "--report", str(tmp_path / "r.csv")]
+        cli,
+        ["build", "--data", str(data), "--site", str(site), "--report", str(tmp_path / "r.csv")],
     )
     assert result.exit_code == 4, result.output
     assert "the publication policy is not safe" in result.output
@@ -197,11 +203,18 @@ def test_the_demo_publication_passes_the_audit(publication, raw_publication):
     # a withheld pillar score takes the return's overall score with it
     ps, ov = publication.scores.pillar_scores, publication.scores.overall_scores
     for r in record.pillar_scores.itertuples(index=False):
-        row = ps[(ps["year"] == r.year) & (ps["org_code"] == r.org_code)
-                 & (ps["care_setting"] == r.care_setting) & (ps["pillar_id"] == r.pillar_id)]
+        row = ps[
+            (ps["year"] == r.year)
+            & (ps["org_code"] == r.org_code)
+            & (ps["care_setting"] == r.care_setting)
+            & (ps["pillar_id"] == r.pillar_id)
+        ]
         assert row["is_suppressed"].all() and row["score"].isna().all()
-        overall = ov[(ov["year"] == r.year) & (ov["org_code"] == r.org_code)
-                     & (ov["care_setting"] == r.care_setting)]
+        overall = ov[
+            (ov["year"] == r.year)
+            & (ov["org_code"] == r.org_code)
+            & (ov["care_setting"] == r.care_setting)
+        ]
         assert overall["is_suppressed"].all() and overall["score"].isna().all()
 
 

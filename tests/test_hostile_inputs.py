@@ -87,85 +87,189 @@ CASES = [
     # --- methodology YAML
     Case("alias bomb", METHODOLOGY, _prepend(ALIAS_BOMB), "line 2, column", "yaml_alias"),
     Case(
-        "merge-key alias", METHODOLOGY, _prepend("base: &b {x: 1}\nother: {<<: *b}\n"),
-        "line 2", "yaml_alias",
+        "merge-key alias",
+        METHODOLOGY,
+        _prepend("base: &b {x: 1}\nother: {<<: *b}\n"),
+        "line 2",
+        "yaml_alias",
     ),
     Case(
-        "deep nesting", METHODOLOGY, _prepend("deep: " + "[" * 60 + "]" * 60 + "\n"),
-        "line 1", "yaml_too_deep",
+        "deep nesting",
+        METHODOLOGY,
+        _prepend("deep: " + "[" * 60 + "]" * 60 + "\n"),
+        "line 1",
+        "yaml_too_deep",
     ),
     Case("not UTF-8", METHODOLOGY, _prepend("# caf\udce9\n"), "line 1", "not_utf8"),
     Case(
-        "formula domain name", METHODOLOGY,
+        "formula domain name",
+        METHODOLOGY,
         _replace("name: Digital and Data Strategy", "name: \"-2+3+cmd|' /C calc'!A0\""),
-        "domains[0].name", "formula_like_text",
-    ),
-    Case(
-        "equals in question text", METHODOLOGY,
-        _replace("text: Does the organisation have a board-approved", "text: =HYPERLINK(1) Does"),
-        "domains[0].questions[0].text", "formula_like_text",
-    ),
-    Case(
-        "at sign in title", METHODOLOGY,
-        _replace("title: 'NHS Digital", "title: '@SUM(A1) NHS Digital"), "title",
+        "domains[0].name",
         "formula_like_text",
     ),
     Case(
-        "right-to-left override in a domain name", METHODOLOGY,
-        _replace("name: Digital and Data Strategy", "name: Digital \u202eygetartS"),
-        "domains[0].name", "hidden_character",
+        "equals in question text",
+        METHODOLOGY,
+        _replace("text: Does the organisation have a board-approved", "text: =HYPERLINK(1) Does"),
+        "domains[0].questions[0].text",
+        "formula_like_text",
     ),
     Case(
-        "300-character domain id", METHODOLOGY,
-        _replace("- id: sc_digital_strategy\n", "- id: sc_" + "x" * 300 + "\n"),
-        "domains[0].id", "schema",
+        "at sign in title",
+        METHODOLOGY,
+        _replace("title: 'NHS Digital", "title: '@SUM(A1) NHS Digital"),
+        "title",
+        "formula_like_text",
     ),
-    Case("duplicate key", METHODOLOGY, _replace("year: 2025\n", "year: 2025\nyear: 2025\n"),
-         "line 7", "yaml_syntax"),
-    Case("date where a year goes", METHODOLOGY, _replace("year: 2025\n", "year: 2025-02-30\n"),
-         "year", "schema"),
+    Case(
+        "right-to-left override in a domain name",
+        METHODOLOGY,
+        _replace("name: Digital and Data Strategy", "name: Digital \u202eygetartS"),
+        "domains[0].name",
+        "hidden_character",
+    ),
+    Case(
+        "300-character domain id",
+        METHODOLOGY,
+        _replace("- id: sc_digital_strategy\n", "- id: sc_" + "x" * 300 + "\n"),
+        "domains[0].id",
+        "schema",
+    ),
+    Case(
+        "duplicate key",
+        METHODOLOGY,
+        _replace("year: 2025\n", "year: 2025\nyear: 2025\n"),
+        "line 7",
+        "yaml_syntax",
+    ),
+    Case(
+        "date where a year goes",
+        METHODOLOGY,
+        _replace("year: 2025\n", "year: 2025-02-30\n"),
+        "year",
+        "schema",
+    ),
     # --- release.yaml
-    Case("impossible release date", RELEASE, _replace("release_date: 2025-09-18",
-         "release_date: 2025-02-30"), "release_date", "invalid_release"),
-    Case("impossible revision date", RELEASE, _replace("date: 2025-07-31", "date: 2025-02-30"),
-         "revisions[0].date", "invalid_release"),
-    Case("formula revision note", RELEASE, _replace("note: First public release.",
-         "note: \"-1+1|cmd '/C calc'!A0\""), "revisions[1].note", "formula_like_text"),
-    Case("plus in title", RELEASE, _replace("title: Digital", "title: +Digital"), "title",
-         "formula_like_text"),
+    Case(
+        "impossible release date",
+        RELEASE,
+        _replace("release_date: 2025-09-18", "release_date: 2025-02-30"),
+        "release_date",
+        "invalid_release",
+    ),
+    Case(
+        "impossible revision date",
+        RELEASE,
+        _replace("date: 2025-07-31", "date: 2025-02-30"),
+        "revisions[0].date",
+        "invalid_release",
+    ),
+    Case(
+        "formula revision note",
+        RELEASE,
+        _replace("note: First public release.", "note: \"-1+1|cmd '/C calc'!A0\""),
+        "revisions[1].note",
+        "formula_like_text",
+    ),
+    Case(
+        "plus in title",
+        RELEASE,
+        _replace("title: Digital", "title: +Digital"),
+        "title",
+        "formula_like_text",
+    ),
     Case("alias in release", RELEASE, _prepend("x: &x 1\ny: *x\n"), "line 2", "yaml_alias"),
     Case("release not UTF-8", RELEASE, b"version: \xff\n", "line 1", "not_utf8"),
     # --- publication-policy.yaml
-    Case("formula policy reason text", POLICY,
-         _replace("      Organisation-level detail", "      @Organisation-level detail"),
-         "rules[0].reason", "formula_like_text"),
+    Case(
+        "formula policy reason text",
+        POLICY,
+        _replace("      Organisation-level detail", "      @Organisation-level detail"),
+        "rules[0].reason",
+        "formula_like_text",
+    ),
     Case("alias in policy", POLICY, _prepend("x: &x 1\ny: *x\n"), "line 2", "yaml_alias"),
     Case("policy not UTF-8", POLICY, b"minimum_group_size: \xfe5\n", "line 1", "not_utf8"),
     # --- reference/reference.yaml
-    Case("formula description", REFERENCE_META, _replace("description: 'Demonstration",
-         "description: '=Demonstration"), "description", "formula_like_text"),
-    Case("alias in reference metadata", REFERENCE_META, _prepend("x: &x 1\ny: *x\n"), "line 2",
-         "yaml_alias"),
-    Case("impossible date in reference metadata", REFERENCE_META,
-         _replace("is_demo: true", "is_demo: 2025-02-30"), "is_demo", "invalid_metadata"),
+    Case(
+        "formula description",
+        REFERENCE_META,
+        _replace("description: 'Demonstration", "description: '=Demonstration"),
+        "description",
+        "formula_like_text",
+    ),
+    Case(
+        "alias in reference metadata",
+        REFERENCE_META,
+        _prepend("x: &x 1\ny: *x\n"),
+        "line 2",
+        "yaml_alias",
+    ),
+    Case(
+        "impossible date in reference metadata",
+        REFERENCE_META,
+        _replace("is_demo: true", "is_demo: 2025-02-30"),
+        "is_demo",
+        "invalid_metadata",
+    ),
     # --- reference/organisations.csv and regions.csv
-    Case("care settings ';'", ORGANISATIONS, _cell("care_settings", ";", row=43),
-         "line 44, column care_settings", "missing_value"),
-    Case("code CON", ORGANISATIONS, _cell("org_code", "CON", row=43), "line 44, column org_code",
-         "reserved_code"),
-    Case("code nul in lower case", ORGANISATIONS, _cell("org_code", "nul", row=43),
-         "line 44, column org_code", "reserved_code"),
-    Case("right-to-left override in a name", ORGANISATIONS,
-         _cell("org_name", "Trust \u202eSHN", row=43), "line 44, column org_name",
-         "hidden_character"),
-    Case("tab-led name", ORGANISATIONS, _cell("org_name", "\t=1+1", row=43),
-         "line 44, column org_name", "formula_like_text"),
-    Case("minus-led name", ORGANISATIONS, _cell("org_name", "-2+3+cmd|' /C calc'!A0", row=43),
-         "line 44, column org_name", "formula_like_text"),
-    Case("region code AUX", REGIONS, _cell("region_code", "AUX"), "line 2, column region_code",
-         "reserved_code"),
-    Case("formula region name", REGIONS, _cell("region_name", "@London"),
-         "line 2, column region_name", "formula_like_text"),
+    Case(
+        "care settings ';'",
+        ORGANISATIONS,
+        _cell("care_settings", ";", row=43),
+        "line 44, column care_settings",
+        "missing_value",
+    ),
+    Case(
+        "code CON",
+        ORGANISATIONS,
+        _cell("org_code", "CON", row=43),
+        "line 44, column org_code",
+        "reserved_code",
+    ),
+    Case(
+        "code nul in lower case",
+        ORGANISATIONS,
+        _cell("org_code", "nul", row=43),
+        "line 44, column org_code",
+        "reserved_code",
+    ),
+    Case(
+        "right-to-left override in a name",
+        ORGANISATIONS,
+        _cell("org_name", "Trust \u202eSHN", row=43),
+        "line 44, column org_name",
+        "hidden_character",
+    ),
+    Case(
+        "tab-led name",
+        ORGANISATIONS,
+        _cell("org_name", "\t=1+1", row=43),
+        "line 44, column org_name",
+        "formula_like_text",
+    ),
+    Case(
+        "minus-led name",
+        ORGANISATIONS,
+        _cell("org_name", "-2+3+cmd|' /C calc'!A0", row=43),
+        "line 44, column org_name",
+        "formula_like_text",
+    ),
+    Case(
+        "region code AUX",
+        REGIONS,
+        _cell("region_code", "AUX"),
+        "line 2, column region_code",
+        "reserved_code",
+    ),
+    Case(
+        "formula region name",
+        REGIONS,
+        _cell("region_name", "@London"),
+        "line 2, column region_name",
+        "formula_like_text",
+    ),
 ]
 
 
@@ -214,7 +318,9 @@ def test_hostile_input_exits_2_naming_file_place_and_rule(
     assert len(output) < 3_000, f"{len(output):,} characters of output"
 
 
-def test_alias_bomb_in_every_yaml_file_is_refused_quickly(clean_inputs: Path, tmp_path: Path) -> None:
+def test_alias_bomb_in_every_yaml_file_is_refused_quickly(
+    clean_inputs: Path, tmp_path: Path
+) -> None:
     """The 9-level bomb (9**9 strings if expanded) in each YAML input: refused, not expanded."""
     for name in (METHODOLOGY, RELEASE, POLICY, REFERENCE_META):
         data = Path(shutil.copytree(clean_inputs, tmp_path / name.replace("/", "_")))
@@ -238,7 +344,9 @@ def returns_faults(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (year_org, year_setting), (long_org, long_setting) = keys[0], keys[1]
     moved = (frame["org_code"] == year_org) & (frame["care_setting"] == year_setting)
     frame.loc[moved, "year"] = "2024"
-    first_long = frame.index[(frame["org_code"] == long_org) & (frame["care_setting"] == long_setting)][0]
+    first_long = frame.index[
+        (frame["org_code"] == long_org) & (frame["care_setting"] == long_setting)
+    ][0]
     frame.loc[first_long, "answer"] = "Y" * 200_000
     text = frame.to_csv(index=False, lineterminator="\n")
     lines = text.splitlines(keepends=True)

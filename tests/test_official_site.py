@@ -35,7 +35,10 @@ def test_every_trust_setting_row_and_icb_is_published(site):
     icbs = orgs[orgs["org_type"] == "icb"]
     assert len(icbs) == 42 and icbs["icb_ons_code"].str.match(r"^E54\d{6}$").all()
     assert orgs["region_ons_code"].str.match(r"^E40\d{6}$").all()
-    assert set(pd.read_csv(out / "downloads" / "overall_scores.csv", dtype=str)["year"]) == {"2024", "2025"}
+    assert set(pd.read_csv(out / "downloads" / "overall_scores.csv", dtype=str)["year"]) == {
+        "2024",
+        "2025",
+    }
 
 
 def test_every_organisation_is_reachable_from_the_index_and_search(site):

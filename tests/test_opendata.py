@@ -110,14 +110,28 @@ def _methodology() -> MethodologyFrames:
     domains, score_defs, elements = [], [], []
     for year, rows in DOMAINS.items():
         for domain_id, name, pillar, survey, settings, scoring, scores in rows:
-            domains.append((year, domain_id, name, pillar, survey, settings, scoring, f"About {name}."))
+            domains.append(
+                (year, domain_id, name, pillar, survey, settings, scoring, f"About {name}.")
+            )
             if scoring:
                 for score_id, score_name in scores or [(domain_id, name)]:
                     score_defs.append((year, domain_id, score_id, score_name))
                     for level in (2, 3):
                         element_id = f"{score_id}_l{level}"
                         text = f"{score_name} in place at level {level}"
-                        elements.append((year, element_id, domain_id, score_id, level, "q1", "equals", '"Yes"', text))
+                        elements.append(
+                            (
+                                year,
+                                element_id,
+                                domain_id,
+                                score_id,
+                                level,
+                                "q1",
+                                "equals",
+                                '"Yes"',
+                                text,
+                            )
+                        )
     comparability = [(y, d, 2024, s, r) for y, d, s, r in COMPARABILITY]
     return MethodologyFrames(
         pillars=pd.DataFrame(
@@ -164,10 +178,20 @@ def _scores(meth: MethodologyFrames) -> Scores:
     """Domain scores as above; pillar and overall means; like-for-like over comparable domains."""
     rows = [(*k, v) for k, v in DOMAIN_SCORES.items()]
     domain = pd.DataFrame(rows, columns=[*KEY, "score_id", "score"])
-    domain = domain.merge(meth.score_defs[["year", "score_id", "domain_id"]], on=["year", "score_id"])
-    domain = domain.merge(meth.domains[["year", "domain_id", "pillar_id"]], on=["year", "domain_id"])
-    domain = domain[[*KEY, "score_id", "domain_id", "pillar_id", "score"]].sort_values([*KEY, "score_id"])
-    pillar = domain.groupby([*KEY, "pillar_id"])["score"].agg(score="mean", n_scores="size").reset_index()
+    domain = domain.merge(
+        meth.score_defs[["year", "score_id", "domain_id"]], on=["year", "score_id"]
+    )
+    domain = domain.merge(
+        meth.domains[["year", "domain_id", "pillar_id"]], on=["year", "domain_id"]
+    )
+    domain = domain[[*KEY, "score_id", "domain_id", "pillar_id", "score"]].sort_values(
+        [*KEY, "score_id"]
+    )
+    pillar = (
+        domain.groupby([*KEY, "pillar_id"])["score"]
+        .agg(score="mean", n_scores="size")
+        .reset_index()
+    )
     comparable = meth.comparability.loc[meth.comparability["status"] == "comparable", "domain_id"]
     same = domain[domain["domain_id"].isin(comparable)]
     lfl = same[same["year"] == 2025].merge(
@@ -176,7 +200,9 @@ def _scores(meth: MethodologyFrames) -> Scores:
         suffixes=("", "_prev"),
     )
     lfl = lfl.groupby([*KEY, "pillar_id"]).agg(
-        lfl_score=("score", "mean"), lfl_previous_score=("score_prev", "mean"), lfl_n_scores=("score", "size")
+        lfl_score=("score", "mean"),
+        lfl_previous_score=("score_prev", "mean"),
+        lfl_n_scores=("score", "size"),
     )
     pillar = pillar.merge(lfl.reset_index(), on=[*KEY, "pillar_id"], how="left")
     pillar["lfl_previous_year"] = np.where(pillar["year"] == 2025, 2024, NAN)
@@ -214,7 +240,9 @@ def make_publication() -> Publication:
     returns = scores.overall_scores[["year", "org_code", "care_setting"]].assign(
         status="scored", n_rows=10, n_errors=0, submitter_email=EMAIL, submitter_name="Jo Bloggs"
     )
-    validated = SimpleNamespace(answers=pd.DataFrame(), issues=pd.DataFrame(), returns=returns, reconciliation={})
+    validated = SimpleNamespace(
+        answers=pd.DataFrame(), issues=pd.DataFrame(), returns=returns, reconciliation={}
+    )
     return Publication(
         release=_release(),
         reference=reference,
@@ -265,7 +293,9 @@ def written(pub: Publication, tmp_path_factory: pytest.TempPathFactory) -> tuple
 # --- tables -------------------------------------------------------------------------------------
 
 
-def test_tables_have_registry_columns_dtypes_and_primary_key_order(tables: dict[str, pd.DataFrame]) -> None:
+def test_tables_have_registry_columns_dtypes_and_primary_key_order(
+    tables: dict[str, pd.DataFrame],
+) -> None:
     """Each table has exactly its registry columns, in order, typed, sorted and unique by key."""
     assert set(tables) == {*PACKAGE_TABLES}
     for name, frame in tables.items():
@@ -284,13 +314,21 @@ def test_every_score_row_carries_the_organisation_columns(tables: dict[str, pd.D
         frame = tables[name]
         assert frame[must].notna().all().all()
     row = tables["overall_scores"].query("org_code == 'ZAC'").iloc[0]
-    assert (row["org_name"], row["icb_code"], row["region_code"]) == ("Gamma Mental Health NHS Trust", "QZB", "Y58")
+    assert (row["org_name"], row["icb_code"], row["region_code"]) == (
+        "Gamma Mental Health NHS Trust",
+        "QZB",
+        "Y58",
+    )
 
 
-def test_means_are_rounded_half_away_to_two_places_and_scores_stay_integers(tables: dict[str, pd.DataFrame]) -> None:
+def test_means_are_rounded_half_away_to_two_places_and_scores_stay_integers(
+    tables: dict[str, pd.DataFrame],
+) -> None:
     """Pillar 2.5 stays 2.5, (3+4+2+2)/4=2.75; overall (3+2.75)/2 = 2.875 -> 2.88; domain scores are Int8."""
     pillar = tables["pillar_scores"].set_index([*KEY, "pillar_id"])
-    assert pillar.loc[(2025, "ZAA", "acute", "smart_foundations"), "pillar_score"] == 2.67  # (4+2+2)/3
+    assert (
+        pillar.loc[(2025, "ZAA", "acute", "smart_foundations"), "pillar_score"] == 2.67
+    )  # (4+2+2)/3
     overall = tables["overall_scores"].set_index(KEY)
     # (3 + 2.6667) / 2 = 2.8333 -> 2.83; (5 + 2) / 2 = 3.5
     assert overall.loc[(2025, "ZAA", "acute"), "overall_score"] == 2.83
@@ -302,7 +340,12 @@ def test_like_for_like_change_and_markers(tables: dict[str, pd.DataFrame]) -> No
     """Like-for-like change is lfl_score - lfl_previous_score; missing where not applicable."""
     pillar = tables["pillar_scores"].set_index([*KEY, "pillar_id"])
     row = pillar.loc[(2025, "ZAA", "acute", "well_led")]
-    assert (row["lfl_previous_year"], row["lfl_score"], row["lfl_previous_score"], row["lfl_change"]) == (2024, 3.0, 2.0, 1.0)
+    assert (
+        row["lfl_previous_year"],
+        row["lfl_score"],
+        row["lfl_previous_score"],
+        row["lfl_change"],
+    ) == (2024, 3.0, 2.0, 1.0)
     assert pd.isna(pillar.loc[(2024, "ZAA", "acute", "well_led"), "lfl_previous_year"])
     # 2025 but no comparable score in both years: available year, missing value ([x])
     assert pd.isna(pillar.loc[(2025, "ZAB", "acute", "well_led"), "lfl_score"])
@@ -313,14 +356,19 @@ def test_domains_table_has_levels_scores_and_comparability(tables: dict[str, pd.
     domains = tables["domains"].set_index(["year", "domain_id"])
     medicines = domains.loc[(2025, "medicines")]
     assert medicines["score_ids"] == "med_epma;med_robot"
-    assert medicines["level_2_description"] == "Prescribing: Prescribing in place at level 2 | Dispensing: Dispensing in place at level 2"
+    assert (
+        medicines["level_2_description"]
+        == "Prescribing: Prescribing in place at level 2 | Dispensing: Dispensing in place at level 2"
+    )
     assert medicines["comparability_status"] == "new"
     assert pd.isna(domains.loc[(2025, "dspt"), "score_ids"])
     assert pd.isna(domains.loc[(2024, "strategy"), "comparability_status"])
     assert domains.loc[(2025, "strategy"), "care_settings"] == "acute;mental_health"
 
 
-def test_comparability_notes_name_discontinued_domains_from_their_last_year(tables: dict[str, pd.DataFrame]) -> None:
+def test_comparability_notes_name_discontinued_domains_from_their_last_year(
+    tables: dict[str, pd.DataFrame],
+) -> None:
     """A discontinued domain's name and pillar come from the previous year."""
     notes = tables["comparability_notes"].set_index(["year", "domain_id"])
     assert notes.loc[(2025, "old_thing"), "domain_name"] == "Old thing"
@@ -358,7 +406,11 @@ def test_frictionless_validates_the_package(written: tuple[Path, list]) -> None:
     """`frictionless validate datapackage.json` passes: types, constraints, keys, hashes, bytes."""
     out, _ = written
     result = subprocess.run(
-        [str(FRICTIONLESS), "validate", "datapackage.json"], cwd=out, capture_output=True, text=True, timeout=300
+        [str(FRICTIONLESS), "validate", "datapackage.json"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]
 
@@ -371,12 +423,18 @@ def test_frictionless_catches_a_changed_file(written: tuple[Path, list], tmp_pat
     path = copy / "overall_scores.csv"
     path.write_bytes(path.read_bytes().replace(b"2.83", b"2.84", 1))
     result = subprocess.run(
-        [str(FRICTIONLESS), "validate", "datapackage.json"], cwd=copy, capture_output=True, text=True, timeout=300
+        [str(FRICTIONLESS), "validate", "datapackage.json"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode != 0
 
 
-def test_every_file_reads_back_equal_to_the_table(written: tuple[Path, list], tables: dict[str, pd.DataFrame]) -> None:
+def test_every_file_reads_back_equal_to_the_table(
+    written: tuple[Path, list], tables: dict[str, pd.DataFrame]
+) -> None:
     """Parquet (pandas and pyarrow) and CSV read back equal to the in-memory tables, dtypes included."""
     out, _ = written
     for name, frame in tables.items():
@@ -412,8 +470,14 @@ def test_csv_format_markers_and_decimal_places(written: tuple[Path, list]) -> No
     pillar = pd.read_csv(out / "pillar_scores.csv", dtype=str, keep_default_na=False)
     assert pillar["pillar_score"].str.fullmatch(r"\d\.\d\d").all()
     first_year = pillar[pillar["year"] == "2024"]
-    assert set(first_year["lfl_score"]) == {"[z]"} and set(first_year["lfl_previous_year"]) == {"[z]"}
-    no_comparable = pillar[(pillar["year"] == "2025") & (pillar["org_code"] == "ZAB") & (pillar["pillar_id"] == "well_led")]
+    assert set(first_year["lfl_score"]) == {"[z]"} and set(first_year["lfl_previous_year"]) == {
+        "[z]"
+    }
+    no_comparable = pillar[
+        (pillar["year"] == "2025")
+        & (pillar["org_code"] == "ZAB")
+        & (pillar["pillar_id"] == "well_led")
+    ]
     assert no_comparable[["lfl_score", "lfl_change"]].iloc[0].tolist() == ["[x]", "[x]"]
     bench = pd.read_csv(out / "benchmarks.csv", dtype=str, keep_default_na=False)
     assert set(bench.loc[bench["is_suppressed"] == "true", "mean_score"]) == {"[c]"}
@@ -425,11 +489,24 @@ def test_meta_csv_beside_each_csv(written: tuple[Path, list]) -> None:
     out, _ = written
     for name in PACKAGE_TABLES:
         meta = pd.read_csv(out / f"{name}.meta.csv", dtype=str, keep_default_na=False)
-        assert list(meta.columns) == ["col_name", "col_type", "label", "indicator_unit", "indicator_dp", "filter_hint", "filter_grouping_column"]
+        assert list(meta.columns) == [
+            "col_name",
+            "col_type",
+            "label",
+            "indicator_unit",
+            "indicator_dp",
+            "filter_hint",
+            "filter_grouping_column",
+        ]
         assert meta["col_name"].tolist() == TABLES[name].columns
         assert set(meta["col_type"]) <= {"Filter", "Indicator"}
-    meta = pd.read_csv(out / "pillar_scores.meta.csv", dtype=str, keep_default_na=False).set_index("col_name")
-    assert meta.loc["pillar_score", "indicator_dp"] == "2" and meta.loc["n_scores", "indicator_dp"] == "0"
+    meta = pd.read_csv(out / "pillar_scores.meta.csv", dtype=str, keep_default_na=False).set_index(
+        "col_name"
+    )
+    assert (
+        meta.loc["pillar_score", "indicator_dp"] == "2"
+        and meta.loc["n_scores", "indicator_dp"] == "0"
+    )
 
 
 def test_manifest_hashes_and_checksums_match_the_files(written: tuple[Path, list]) -> None:
@@ -452,7 +529,9 @@ def test_manifest_hashes_and_checksums_match_the_files(written: tuple[Path, list
         assert ("bytes" in resource) == (resource["format"] == "csv")
 
 
-def test_two_writes_are_byte_identical(pub: Publication, written: tuple[Path, list], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_writes_are_byte_identical(
+    pub: Publication, written: tuple[Path, list], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Same inputs, same bytes, whatever the clock or SOURCE_DATE_EPOCH say (the release has a date)."""
     out, manifest = written
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234567890")
@@ -467,19 +546,28 @@ def test_rewrite_into_the_same_folder_leaves_no_stale_file(tmp_path: Path) -> No
     pub = make_publication()
     write_open_data(pub, tmp_path)
     orgs = pub.reference.organisations[pub.reference.organisations["org_code"] != "ZAD"]
-    smaller = dataclasses.replace(pub, reference=dataclasses.replace(pub.reference, organisations=orgs))
+    smaller = dataclasses.replace(
+        pub, reference=dataclasses.replace(pub.reference, organisations=orgs)
+    )
     manifest = write_open_data(smaller, tmp_path)
     assert not (tmp_path / "organisations" / "ZAD.csv").exists()
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [f.path for f in manifest]
+    assert sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+    ) == [f.path for f in manifest]
 
 
-def test_source_date_epoch_used_only_without_a_release_date(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_source_date_epoch_used_only_without_a_release_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The package's created date is the release date; SOURCE_DATE_EPOCH only when there is none."""
     from dma_publish.opendata import release_datetime
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert release_datetime(_release()).isoformat() == "2025-09-18T00:00:00+00:00"
-    assert release_datetime(SimpleNamespace(release_date=None)).isoformat() == "2023-11-14T22:13:20+00:00"
+    assert (
+        release_datetime(SimpleNamespace(release_date=None)).isoformat()
+        == "2023-11-14T22:13:20+00:00"
+    )
 
 
 def test_datapackage_metadata(written: tuple[Path, list]) -> None:
@@ -495,14 +583,19 @@ def test_datapackage_metadata(written: tuple[Path, list]) -> None:
     schema = resources["domain_scores"]["schema"]
     assert schema["missingValues"] == ["[x]", "[z]", "[c]"]
     assert schema["primaryKey"] == ["year", "org_code", "care_setting", "score_id"]
-    assert {fk["reference"]["resource"] for fk in schema["foreignKeys"]} == {"organisations", "domains"}
+    assert {fk["reference"]["resource"] for fk in schema["foreignKeys"]} == {
+        "organisations",
+        "domains",
+    }
     fields = {f["name"]: f for f in schema["fields"]}
     assert fields["domain_score"]["type"] == "integer"
     assert fields["domain_score"]["constraints"] == {"required": False, "minimum": 1, "maximum": 5}
     assert resources["domain_scores_parquet"]["mediatype"] == "application/vnd.apache.parquet"
 
 
-def test_slices_add_up_to_the_score_tables(written: tuple[Path, list], tables: dict[str, pd.DataFrame]) -> None:
+def test_slices_add_up_to_the_score_tables(
+    written: tuple[Path, list], tables: dict[str, pd.DataFrame]
+) -> None:
     """One CSV per organisation; stacked together and split by table they give back every score table."""
     out, _ = written
     files = sorted((out / "organisations").glob("*.csv"))
@@ -515,7 +608,10 @@ def test_slices_add_up_to_the_score_tables(written: tuple[Path, list], tables: d
         part = part.sort_values(list(TABLES[name].primary_key)).reset_index(drop=True)
         pd.testing.assert_frame_equal(part, tables[name], check_dtype=False)
     assert read_csv(slice_table, out / "organisations" / "ZAD.csv").empty  # no returns: header only
-    pd.testing.assert_frame_equal(organisation_slices(tables).reset_index(drop=True), stacked.sort_values(list(slice_table.primary_key)).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        organisation_slices(tables).reset_index(drop=True),
+        stacked.sort_values(list(slice_table.primary_key)).reset_index(drop=True),
+    )
 
 
 def test_zip_is_sorted_with_fixed_timestamps(written: tuple[Path, list]) -> None:
@@ -540,7 +636,11 @@ def test_dictionary_covers_exactly_the_columns_written(written: tuple[Path, list
     assert dictionary.equals(data_dictionary().astype(str))
     present = set()
     for name in TABLES:
-        path = out / f"{name}.csv" if name != "organisation_slice" else out / "organisations" / "ZAA.csv"
+        path = (
+            out / f"{name}.csv"
+            if name != "organisation_slice"
+            else out / "organisations" / "ZAA.csv"
+        )
         present |= {(name, col) for col in pd.read_csv(path, nrows=0).columns}
     assert set(zip(dictionary["table"], dictionary["column"], strict=True)) == present
 
@@ -549,8 +649,14 @@ def test_readme_has_citation_licence_and_comparability(written: tuple[Path, list
     """README.txt carries the citation, the OGL attribution and the comparability rules."""
     out, _ = written
     text = (out / "README.txt").read_text()
-    assert "DMA Open Data Team (fictional) (2025). Digital Maturity Assessment 2025 (test data). Version 2025.1.0" in text
-    assert "Contains public sector information licensed under the Open Government Licence v3.0." in text
+    assert (
+        "DMA Open Data Team (fictional) (2025). Digital Maturity Assessment 2025 (test data). Version 2025.1.0"
+        in text
+    )
+    assert (
+        "Contains public sector information licensed under the Open Government Licence v3.0."
+        in text
+    )
     assert "2025 compared with 2024: changed 1, comparable 3, discontinued 1, new 1" in text
     assert "FICTIONAL DEMONSTRATION DATA" in text
 
@@ -561,7 +667,10 @@ def test_revisions_and_comparability_notes_files(written: tuple[Path, list]) -> 
     revisions = read_csv(TABLES["revisions"], out / "revisions.csv")
     assert revisions["version"].tolist() == ["2025.0.1", "2025.1.0"]
     notes = json.loads((out / "comparability_notes.json").read_text())
-    assert {(n["domain_id"], n["comparability_status"]) for n in notes} >= {("old_thing", "discontinued"), ("medicines", "new")}
+    assert {(n["domain_id"], n["comparability_status"]) for n in notes} >= {
+        ("old_thing", "discontinued"),
+        ("medicines", "new"),
+    }
 
 
 def test_no_personal_data_in_any_output(written: tuple[Path, list]) -> None:
@@ -616,7 +725,9 @@ def test_unknown_organisation_in_scores_raises() -> None:
     """A score for an organisation missing from the reference is an error, not a blank name."""
     pub = make_publication()
     orgs = pub.reference.organisations[pub.reference.organisations["org_code"] != "ZAC"]
-    broken = dataclasses.replace(pub, reference=dataclasses.replace(pub.reference, organisations=orgs))
+    broken = dataclasses.replace(
+        pub, reference=dataclasses.replace(pub.reference, organisations=orgs)
+    )
     with pytest.raises(ValueError, match="ZAC"):
         publication_tables(broken)
 

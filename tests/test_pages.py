@@ -460,7 +460,6 @@ def test_organisation_pages_embed_all_three_charts_with_their_tables(pub, downlo
     assert body.count("<section data-search-exclude") == body.count('class="dma-chart"')
 
 
-
 # --- comparing with peers ------------------------------------------------------------------------
 
 

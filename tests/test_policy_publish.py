@@ -59,7 +59,9 @@ def _cyber_element_texts(pub: Any) -> list[str]:
 
 def test_planted_score_is_level_5_before_the_policy(planted: Planted, raw_scores: Any) -> None:
     ds = raw_scores.domain_scores
-    mine = ds[(ds["org_code"] == planted.cyber_org) & (ds["year"] == 2025) & (ds["score_id"] == CYBER)]
+    mine = ds[
+        (ds["org_code"] == planted.cyber_org) & (ds["year"] == 2025) & (ds["score_id"] == CYBER)
+    ]
     assert mine["score"].tolist() == [5]
 
 
@@ -70,7 +72,10 @@ def test_withheld_score_is_not_in_any_table_file(planted: Planted) -> None:
         if name.endswith(".csv") and "!values.csv" not in name:
             rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
             for row in rows:
-                if row.get("org_code") == org and CYBER in (row.get("score_id"), row.get("domain_id")):
+                if row.get("org_code") == org and CYBER in (
+                    row.get("score_id"),
+                    row.get("domain_id"),
+                ):
                     checked += 1
                     assert row.get("table", "domain_scores") == "domain_scores", (name, row)
                     assert row["domain_score"] == WITHHELD and row["is_suppressed"] == "true", name
@@ -124,7 +129,9 @@ def test_withheld_score_is_not_on_the_trust_page_or_in_search(planted: Planted) 
     text = " ".join("".join(page.text).split())
     assert not [t for t in texts if t in text], "the page lists the withheld domain's elements"
     index = json.loads((planted.site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    docs = [d for d in index["docs"] if d["location"].startswith(f"trusts/{planted.cyber_org}.html")]
+    docs = [
+        d for d in index["docs"] if d["location"].startswith(f"trusts/{planted.cyber_org}.html")
+    ]
     assert docs
     for doc in docs:
         section = parse_page(doc["text"])
@@ -196,7 +203,9 @@ def test_national_and_regional_aggregates_of_the_withheld_domain_are_published(
     else:  # withheld by the disclosure audit, as its record says
         assert in_audit[acute.index].all()
     # and the domain page shows the national distribution
-    domain_page = parse_page((planted.site / "domains" / f"{CYBER}.html").read_text(encoding="utf-8"))
+    domain_page = parse_page(
+        (planted.site / "domains" / f"{CYBER}.html").read_text(encoding="utf-8")
+    )
     level_rows = [
         row for table in domain_page.tables if table and "Level 5" in table[0] for row in table[1:]
     ]
@@ -209,7 +218,15 @@ def test_aggregates_over_too_few_organisations_are_c(planted: Planted) -> None:
     small = bench[bench["n_orgs"].map(lambda n: n.isdigit() and int(n) < minimum)]
     assert len(small)
     assert (small["is_suppressed"] == "true").all()
-    for column in ("mean_score", "median_score", "q1_score", "q3_score", "min_score", "max_score", "n_level_5"):
+    for column in (
+        "mean_score",
+        "median_score",
+        "q1_score",
+        "q3_score",
+        "min_score",
+        "max_score",
+        "n_level_5",
+    ):
         assert (small[column] == WITHHELD).all(), column
     # in pages: a region whose ambulance trusts are too few for an overall median
     small_regions = small[
@@ -237,7 +254,9 @@ def test_aggregates_over_too_few_organisations_are_c(planted: Planted) -> None:
 # --- the policy file, not the code, decides ---------------------------------------------------
 
 
-def test_changing_the_policy_file_changes_what_is_published(planted: Planted, tmp_path: Path) -> None:
+def test_changing_the_policy_file_changes_what_is_published(
+    planted: Planted, tmp_path: Path
+) -> None:
     """Without the rule, the trust's cyber score is published; a larger minimum group size
     withholds every aggregate. Same code, a different policy file (assemble + open data tables)."""
     from dma_publish.opendata import publication_tables
@@ -259,7 +278,9 @@ def test_changing_the_policy_file_changes_what_is_published(planted: Planted, tm
 
     def cyber_score(tables: dict[str, pd.DataFrame]) -> list[Any]:
         ds = tables["domain_scores"]
-        mine = ds[(ds["org_code"] == planted.cyber_org) & (ds["year"] == 2025) & (ds["score_id"] == CYBER)]
+        mine = ds[
+            (ds["org_code"] == planted.cyber_org) & (ds["year"] == 2025) & (ds["score_id"] == CYBER)
+        ]
         return mine["domain_score"].tolist()
 
     assert pd.isna(cyber_score(before)[0])
@@ -284,11 +305,27 @@ def test_next_level_lists_agree_with_scoring(planted: Planted, raw_scores: Any) 
     expected = raw.merge(unmet, on=key)
     expected = expected[expected["level"] == expected["score"] + 1]
     expected_set = {
-        (int(r.year), r.org_code, r.care_setting, r.score_id, int(r.score), int(r.level), r.element_id)
+        (
+            int(r.year),
+            r.org_code,
+            r.care_setting,
+            r.score_id,
+            int(r.score),
+            int(r.level),
+            r.element_id,
+        )
         for r in expected.itertuples()
     }
     got = {
-        (int(r.year), r.org_code, r.care_setting, r.score_id, int(r.score), int(r.next_level), r.element_id)
+        (
+            int(r.year),
+            r.org_code,
+            r.care_setting,
+            r.score_id,
+            int(r.score),
+            int(r.next_level),
+            r.element_id,
+        )
         for r in pub.next_level.itertuples()
     }
     assert got == expected_set

@@ -52,7 +52,9 @@ def test_bar_mode_draws_a_bar_then_replaces_it_with_the_stage_line(monkeypatch):
     log = StageLog(progress=Progress.choose(stream=out))
     with log.stage("mkdocs") as stage:
         stage.total(40, "pages")
-        workers = [threading.Thread(target=lambda: [stage.advance() for _ in range(10)]) for _ in range(4)]
+        workers = [
+            threading.Thread(target=lambda: [stage.advance() for _ in range(10)]) for _ in range(4)
+        ]
         for worker in workers:
             worker.start()
         for worker in workers:

@@ -83,14 +83,18 @@ def test_demo_reconciliation_and_non_response(publication):
     )
     # published returns are the scored ones: every scored return has an overall score
     overall = pub.scores.overall_scores
-    assert total["returns_scored"] == len(overall.drop_duplicates(["year", "org_code", "care_setting"]))
+    assert total["returns_scored"] == len(
+        overall.drop_duplicates(["year", "org_code", "care_setting"])
+    )
     register = response.return_register(pub.validated, pub.reference.organisations, pub.years)
     missing = register[register["return_status"] == "missing"]
     assert len(missing) == total["returns_missing"] == 8
     assert counts.set_index("year")["returns_missing"].to_dict() == {2024: 6, 2025: 2}
     # a missing return has no scores anywhere
     keys = set(zip(overall["year"], overall["org_code"], overall["care_setting"], strict=True))
-    assert not keys & set(zip(missing["year"], missing["org_code"], missing["care_setting"], strict=True))
+    assert not keys & set(
+        zip(missing["year"], missing["org_code"], missing["care_setting"], strict=True)
+    )
 
 
 def test_the_files_and_the_data_quality_page_publish_them(built_site):

@@ -368,12 +368,18 @@ def bad_returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         return (year, k[0], k[1])
 
     def first_row(k: tuple[str, str], answer_type: str) -> int:
-        return next(i for i in by_return[k] if q25.loc[rows[i][col["question_id"]], "answer_type"] == answer_type)
+        return next(
+            i
+            for i in by_return[k]
+            if q25.loc[rows[i][col["question_id"]], "answer_type"] == answer_type
+        )
 
     # answer not allowed (and formula-like: the report must not let a spreadsheet run it)
     i = first_row(acute[0], "yes_no")
     rows[i][col["answer"]] = "=1+2"
-    expected.append(Expected("invalid_answer", RETURNS_2025, i + 1, "answer", "=1+2", key(acute[0])))
+    expected.append(
+        Expected("invalid_answer", RETURNS_2025, i + 1, "answer", "=1+2", key(acute[0]))
+    )
     # a percentage out of range
     i = first_row(acute[1], "percentage")
     rows[i][col["answer"]] = "150"
@@ -382,7 +388,11 @@ def bad_returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     i = next(j for j in by_return[last] if q25.loc[rows[j][col["question_id"]], "is_required"])
     missing_question = rows[i][col["question_id"]]
     del rows[i]
-    expected.append(Expected("missing_required_answer", RETURNS_2025, None, "answer", missing_question, key(last)))
+    expected.append(
+        Expected(
+            "missing_required_answer", RETURNS_2025, None, "answer", missing_question, key(last)
+        )
+    )
 
     template = rows[by_return[acute[2]][0]]
 
@@ -397,7 +407,13 @@ def bad_returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # a second answer to the same question
     append("duplicate_answer", "question_id", template[col["question_id"]], key(acute[2]))
     # a question in no year's methodology
-    append("unknown_question", "question_id", "sc_no_such_question", key(acute[3]), question_id="sc_no_such_question")
+    append(
+        "unknown_question",
+        "question_id",
+        "sc_no_such_question",
+        key(acute[3]),
+        question_id="sc_no_such_question",
+    )
     # a question asked in another care setting only
     append(
         "question_not_for_care_setting", "question_id", "sc_ambulance_handover_plan", key(acute[4]),
@@ -425,7 +441,9 @@ def bad_returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     write_rows(data / "returns" / "dma-returns-2023.csv", old)
     for line in (2, 3):
         expected.append(
-            Expected("no_methodology", "dma-returns-2023.csv", line, "year", "2023", ("2023", *acute[5]))
+            Expected(
+                "no_methodology", "dma-returns-2023.csv", line, "year", "2023", ("2023", *acute[5])
+            )
         )
     # the final row count of every return, to reconcile against
     sizes: Counter = Counter()
@@ -435,7 +453,9 @@ def bad_returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     site = work / "site"
     previous = fake_site(site)
-    strict = run_cli("--strict", "--data", str(data), "--site", str(site), "--report", str(work / "strict.csv"))
+    strict = run_cli(
+        "--strict", "--data", str(data), "--site", str(site), "--report", str(work / "strict.csv")
+    )
     check = run_cli("--check-only", "--data", str(data), "--report", str(work / "report.csv"))
     report = pd.read_csv(work / "report.csv", dtype=str, keep_default_na=False)
     return {
@@ -626,7 +646,9 @@ def test_broken_methodology_yaml_exits_2_naming_the_line(
     path.write_text("\n".join(lines), encoding="utf-8")
     result = run_cli("--check-only", "--data", str(data), "--report", str(tmp_path / "r.csv"))
     assert result.exit_code == 2, result.output
-    match = re.search(r"dma-methodology-2025\.yaml: line (\d+), column \d+: .*\[yaml_syntax\]", result.output)
+    match = re.search(
+        r"dma-methodology-2025\.yaml: line (\d+), column \d+: .*\[yaml_syntax\]", result.output
+    )
     assert match, result.output
     assert index + 1 <= int(match.group(1)) <= index + 3
 
@@ -685,7 +707,9 @@ def test_failure_while_writing_pages_leaves_the_site(monkeypatch, tmp_path: Path
     monkeypatch.setattr(pages, "write_pages", broken)
     before = fake_site(tmp_path / "site")
     with pytest.raises(RuntimeError, match="pages failed"):
-        pipeline.publish(_fake_publication(), site_dir=tmp_path / "site", docs_dir=tmp_path / "docs")
+        pipeline.publish(
+            _fake_publication(), site_dir=tmp_path / "site", docs_dir=tmp_path / "docs"
+        )
     assert snapshot(tmp_path / "site") == before
 
 
@@ -697,12 +721,16 @@ def test_failure_during_mkdocs_leaves_the_site_and_the_next_build_recovers(
     _stub_data_and_charts(monkeypatch)
     monkeypatch.setattr(pages, "write_pages", lambda *a, **k: [])
 
-    def half_then_fail(config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None, **_: Any) -> None:
+    def half_then_fail(
+        config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None, **_: Any
+    ) -> None:
         (Path(site_dir) / "trusts").mkdir(parents=True)
         (Path(site_dir) / "trusts" / "Z00.html").write_text("half-written", encoding="utf-8")
         raise RuntimeError("mkdocs failed")
 
-    def complete(config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None, **_: Any) -> None:
+    def complete(
+        config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None, **_: Any
+    ) -> None:
         Path(site_dir).mkdir(parents=True)
         (Path(site_dir) / "index.html").write_text("<p>new release</p>", encoding="utf-8")
 
@@ -783,7 +811,9 @@ def test_build_killed_during_mkdocs_leaves_the_site(planted: Planted, tmp_path: 
             if any(tmp_path.glob(".site.work-*/site/trusts/*.html")):
                 break
             time.sleep(0.02)
-        assert proc.poll() is None, f"the build ended before it could be killed: {proc.stderr.read()!r}"
+        assert proc.poll() is None, (
+            f"the build ended before it could be killed: {proc.stderr.read()!r}"
+        )
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
     finally:
@@ -816,7 +846,9 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(
     first_files, second_files = snapshot(planted.site), snapshot(second.site)
     only_first = sorted(set(first_files) - set(second_files))
     only_second = sorted(set(second_files) - set(first_files))
-    differ = sorted(p for p in set(first_files) & set(second_files) if first_files[p] != second_files[p])
+    differ = sorted(
+        p for p in set(first_files) & set(second_files) if first_files[p] != second_files[p]
+    )
     assert not (only_first or only_second or differ), (
         f"only in the first build: {only_first[:20]}; only in the second: {only_second[:20]}; "
         f"different bytes: {differ[:50]}"

@@ -34,7 +34,12 @@ def score(*groups: list[tuple], method: mini.Frames = METHOD) -> Scores:
 def domain(scores: Scores, org: str, setting: str, score_id: str, year: int = 2025) -> int:
     """One domain score."""
     d = scores.domain_scores
-    row = d[(d["year"] == year) & (d["org_code"] == org) & (d["care_setting"] == setting) & (d["score_id"] == score_id)]
+    row = d[
+        (d["year"] == year)
+        & (d["org_code"] == org)
+        & (d["care_setting"] == setting)
+        & (d["score_id"] == score_id)
+    ]
     assert len(row) == 1
     return int(row["score"].iloc[0])
 
@@ -42,7 +47,12 @@ def domain(scores: Scores, org: str, setting: str, score_id: str, year: int = 20
 def pillar(scores: Scores, org: str, setting: str, pillar_id: str, year: int = 2025) -> pd.Series:
     """One pillar-score row."""
     p = scores.pillar_scores
-    row = p[(p["year"] == year) & (p["org_code"] == org) & (p["care_setting"] == setting) & (p["pillar_id"] == pillar_id)]
+    row = p[
+        (p["year"] == year)
+        & (p["org_code"] == org)
+        & (p["care_setting"] == setting)
+        & (p["pillar_id"] == pillar_id)
+    ]
     assert len(row) == 1
     return row.iloc[0]
 
@@ -63,7 +73,10 @@ def test_all_higher_levels_met_but_one_level_2_element_missed_gives_1() -> None:
     ("overrides", "expected"),
     [
         ({"q_board": "Some"}, 3),  # level 4 needs All
-        ({"q_plan": "No"}, 3),  # one of two level-4 elements missed: stop at 3 though level 5 is met
+        (
+            {"q_plan": "No"},
+            3,
+        ),  # one of two level-4 elements missed: stop at 3 though level 5 is met
         ({"q_plan": None}, 3),  # unanswered optional question: its element is not met
         ({"q_plan": ""}, 3),  # blank answer is unanswered too
         ({"q_pct": "80"}, 5),  # at_least boundary
@@ -78,7 +91,9 @@ def test_strategy_levels(overrides: dict, expected: int) -> None:
 
 
 def test_non_scoring_domain_never_scores() -> None:
-    scores = score(mini.answers_for(2025, "RAA", "acute"), mini.answers_for(2025, "RCC", "community"))
+    scores = score(
+        mini.answers_for(2025, "RAA", "acute"), mini.answers_for(2025, "RCC", "community")
+    )
     assert "context" not in set(scores.domain_scores["domain_id"])
     assert "e_context_2" not in set(scores.element_results["element_id"])
 
@@ -91,8 +106,12 @@ def test_pillar_with_one_scoring_domain_equals_that_domain() -> None:
 
 def test_digital_medicines_yields_three_scores_that_each_count_once() -> None:
     scores = score(mini.answers_for(2025, "RBB", "acute", q_med="EPMA;Barcode", q_med_n="5"))
-    assert domain(scores, "RBB", "acute", "med_prescribing") == 4  # includes, includes_all, at_most 5
-    assert domain(scores, "RBB", "acute", "med_interop") == 1  # two options but no Interop: level 2 missed
+    assert (
+        domain(scores, "RBB", "acute", "med_prescribing") == 4
+    )  # includes, includes_all, at_most 5
+    assert (
+        domain(scores, "RBB", "acute", "med_interop") == 1
+    )  # two options but no Interop: level 2 missed
     assert domain(scores, "RBB", "acute", "med_dispensing") == 1
     meds = scores.domain_scores[scores.domain_scores["domain_id"] == "medicines"]
     assert sorted(meds["score_id"]) == ["med_dispensing", "med_interop", "med_prescribing"]
@@ -123,7 +142,9 @@ def test_organisation_with_two_care_settings_is_scored_per_setting() -> None:
 
 
 def test_icb_return_scores_its_own_survey() -> None:
-    scores = score(mini.answers_for(2025, "QAA", "icb"), mini.answers_for(2025, "QBB", "icb", q_icb="No"))
+    scores = score(
+        mini.answers_for(2025, "QAA", "icb"), mini.answers_for(2025, "QBB", "icb", q_icb="No")
+    )
     d = scores.domain_scores.set_index("org_code")["score"]
     assert d["QAA"] == 2 and d["QBB"] == 1
 
@@ -131,7 +152,12 @@ def test_icb_return_scores_its_own_survey() -> None:
 def test_a_level_with_no_elements_is_never_reached() -> None:
     elements = METHOD.elements[METHOD.elements["element_id"] != "e_strat_3"]
     method = mini.Frames(**{**METHOD.__dict__, "elements": elements})
-    assert domain(score(mini.answers_for(2025, "RAA", "acute"), method=method), "RAA", "acute", "strategy") == 2
+    assert (
+        domain(
+            score(mini.answers_for(2025, "RAA", "acute"), method=method), "RAA", "acute", "strategy"
+        )
+        == 2
+    )
 
 
 def test_frame_shapes() -> None:
@@ -143,7 +169,13 @@ def test_frame_shapes() -> None:
         "year", "org_code", "care_setting", "pillar_id", "score", "n_scores",
         "lfl_previous_year", "lfl_score", "lfl_previous_score", "lfl_n_scores",
     ]  # fmt: skip
-    assert list(scores.overall_scores.columns) == ["year", "org_code", "care_setting", "score", "n_pillars"]
+    assert list(scores.overall_scores.columns) == [
+        "year",
+        "org_code",
+        "care_setting",
+        "score",
+        "n_pillars",
+    ]
     assert list(scores.element_results.columns) == [
         "year", "org_code", "care_setting", "element_id", "score_id", "level", "is_met",
     ]  # fmt: skip
@@ -170,19 +202,39 @@ def test_like_for_like_uses_only_comparable_domains_on_the_later_year() -> None:
     )
     well_led = pillar(scores, "RAA", "acute", "well_led")
     assert well_led["lfl_previous_year"] == 2024
-    assert well_led["lfl_score"] == 5.0 and well_led["lfl_previous_score"] == 4.0 and well_led["lfl_n_scores"] == 1
-    smart = pillar(scores, "RAA", "acute", "smart_foundations")  # only a new domain: no like-for-like
-    assert pd.isna(smart["lfl_score"]) and pd.isna(smart["lfl_previous_year"]) and pd.isna(smart["lfl_n_scores"])
+    assert (
+        well_led["lfl_score"] == 5.0
+        and well_led["lfl_previous_score"] == 4.0
+        and well_led["lfl_n_scores"] == 1
+    )
+    smart = pillar(
+        scores, "RAA", "acute", "smart_foundations"
+    )  # only a new domain: no like-for-like
+    assert (
+        pd.isna(smart["lfl_score"])
+        and pd.isna(smart["lfl_previous_year"])
+        and pd.isna(smart["lfl_n_scores"])
+    )
     assert pd.isna(pillar(scores, "RAA", "community", "well_led")["lfl_score"])
-    assert pillar(scores, "RAA", "acute", "well_led", year=2024)[["lfl_score", "lfl_previous_score"]].isna().all()
+    assert (
+        pillar(scores, "RAA", "acute", "well_led", year=2024)[["lfl_score", "lfl_previous_score"]]
+        .isna()
+        .all()
+    )
 
 
 def test_like_for_like_drops_changed_domains() -> None:
     comparability = METHOD.comparability.assign(
-        status=METHOD.comparability["status"].where(METHOD.comparability["domain_id"] != "strategy", "changed")
+        status=METHOD.comparability["status"].where(
+            METHOD.comparability["domain_id"] != "strategy", "changed"
+        )
     )
     method = mini.Frames(**{**METHOD.__dict__, "comparability": comparability})
-    scores = score(mini.answers_for(2024, "RAA", "acute"), mini.answers_for(2025, "RAA", "acute"), method=method)
+    scores = score(
+        mini.answers_for(2024, "RAA", "acute"),
+        mini.answers_for(2025, "RAA", "acute"),
+        method=method,
+    )
     assert pd.isna(pillar(scores, "RAA", "acute", "well_led")["lfl_score"])
 
 
@@ -262,14 +314,21 @@ def test_round_half_away_from_zero(value: float, ndigits: int, expected: float) 
 def test_round_half_away_on_series_arrays_and_nan() -> None:
     assert math.isnan(round_half_away(float("nan"), 1))
     series = round_half_away(pd.Series([0.5, 1.25, np.nan], index=[3, 4, 5]), 1)
-    assert series.index.tolist() == [3, 4, 5] and series.iloc[:2].tolist() == [0.5, 1.3] and pd.isna(series.iloc[2])
+    assert (
+        series.index.tolist() == [3, 4, 5]
+        and series.iloc[:2].tolist() == [0.5, 1.3]
+        and pd.isna(series.iloc[2])
+    )
     assert round_half_away(np.array([[0.5, 1.5]]), 0).tolist() == [[1.0, 2.0]]
 
 
 # --- properties --------------------------------------------------------------------------------
 
 _APPLICABLE = element_results(
-    mini.answers_frame(mini.answers_for(2025, "RAA", "acute"), mini.answers_for(2025, "RBB", "acute")), METHOD
+    mini.answers_frame(
+        mini.answers_for(2025, "RAA", "acute"), mini.answers_for(2025, "RBB", "acute")
+    ),
+    METHOD,
 ).drop(columns="is_met")
 
 
@@ -296,7 +355,9 @@ def test_meeting_one_more_element_never_lowers_a_score(results: pd.DataFrame, fl
 def test_pillar_score_lies_between_its_domain_scores(results: pd.DataFrame) -> None:
     domains = domain_scores(results, METHOD)
     pillars = pillar_scores(domains)
-    bounds = domains.groupby(["year", "org_code", "care_setting", "pillar_id"])["score"].agg(["min", "max"])
+    bounds = domains.groupby(["year", "org_code", "care_setting", "pillar_id"])["score"].agg(
+        ["min", "max"]
+    )
     joined = pillars.set_index(["year", "org_code", "care_setting", "pillar_id"]).join(bounds)
     assert ((joined["score"] >= joined["min"]) & (joined["score"] <= joined["max"])).all()
 
@@ -307,7 +368,10 @@ _CHOICES = {
     "q_plan": st.sampled_from(["Yes", "No", "", None]),
     "q_pct": st.one_of(st.none(), st.integers(0, 100).map(str)),
     "q_med": st.one_of(
-        st.none(), st.lists(st.sampled_from(["EPMA", "Interop", "Robot", "Barcode"]), unique=True).map(";".join)
+        st.none(),
+        st.lists(st.sampled_from(["EPMA", "Interop", "Robot", "Barcode"]), unique=True).map(
+            ";".join
+        ),
     ),
     "q_med_n": st.one_of(st.none(), st.integers(0, 100).map(str)),
 }
@@ -318,9 +382,14 @@ _CHOICES = {
     answers=st.lists(st.fixed_dictionaries(_CHOICES), min_size=1, max_size=3),
     seed=st.integers(0, 2**31 - 1),
 )
-def test_scores_are_whole_levels_and_shuffling_rows_changes_nothing(answers: list[dict], seed: int) -> None:
+def test_scores_are_whole_levels_and_shuffling_rows_changes_nothing(
+    answers: list[dict], seed: int
+) -> None:
     orgs = ["RAA", "RBB", "RAA"]
-    groups = [mini.answers_for(2025, orgs[i], "acute" if i < 2 else "community", **a) for i, a in enumerate(answers)]
+    groups = [
+        mini.answers_for(2025, orgs[i], "acute" if i < 2 else "community", **a)
+        for i, a in enumerate(answers)
+    ]
     frame = mini.answers_frame(*groups)
     first = score_returns(frame, METHOD, REF)
     second = score_returns(frame.sample(frac=1, random_state=seed), METHOD, REF)

@@ -29,7 +29,9 @@ def test_no_page_says_at_least_100_percent(built_site) -> None:
     for page in built_site.site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"At least 100(\.0)?%", text), page
-    domains = "".join(p.read_text(encoding="utf-8") for p in (built_site.site / "domains").glob("*.html"))
+    domains = "".join(
+        p.read_text(encoding="utf-8") for p in (built_site.site / "domains").glob("*.html")
+    )
     assert "All of the " in domains
 
 

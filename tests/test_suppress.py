@@ -207,7 +207,9 @@ def test_a_care_setting_split_into_regions_loses_its_smallest_other_part_too():
         [_bench_row(*r, measure_type="pillar", measure_id="well_led") for r in rows]
     )
     out = suppress_benchmarks(bench, _treatment(), ORGS_3, 5)
-    hidden = set(map(tuple, out.loc[out["is_suppressed"], ["peer_group_code", "care_setting"]].values))
+    hidden = set(
+        map(tuple, out.loc[out["is_suppressed"], ["peer_group_code", "care_setting"]].values)
+    )
     assert hidden == {("R1", "acute"), ("R2", "acute")}
 
 

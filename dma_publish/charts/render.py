@@ -179,7 +179,10 @@ class ChartFiles:
 def chart_files(chart_id: str) -> ChartFiles:
     """The names of a chart's files, from its id alone (pages link to them before they exist)."""
     return ChartFiles(
-        svg=f"{chart_id}.svg", png=f"{chart_id}.png", csv=f"{chart_id}.csv", spec=f"{chart_id}.vl.json"
+        svg=f"{chart_id}.svg",
+        png=f"{chart_id}.png",
+        csv=f"{chart_id}.csv",
+        spec=f"{chart_id}.vl.json",
     )
 
 

@@ -240,9 +240,7 @@ def heat_map(site: Site, orgs: list[Org], year: int, page: str) -> Md | None:
                         f"{md_link(org.name, rel(org.path, page))}<br>"
                         f'<span class="dma-setting">{md_text(site.setting_name(setting))}</span>'
                     ),
-                    *[
-                        _heat(scores.get(p), site.pillar_digits) for p in site.pillars
-                    ],
+                    *[_heat(scores.get(p), site.pillar_digits) for p in site.pillars],
                     _heat(overall, 2),
                 ]
             )

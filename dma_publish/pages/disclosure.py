@@ -22,7 +22,11 @@ def audit_section(pub: Any, downloads: str = "../downloads") -> str:
     """Markdown for the data-quality page: the audit, its counts and the extra withholding."""
     record = getattr(pub, "disclosure", None)
     official = getattr(pub, "provenance", None) is not None
-    policy = "publication policy" if official else "[publication policy](methodology.md#publication-policy)"
+    policy = (
+        "publication policy"
+        if official
+        else "[publication policy](methodology.md#publication-policy)"
+    )
     lines = [
         "## Disclosure audit",
         "",
@@ -61,7 +65,10 @@ def audit_section(pub: Any, downloads: str = "../downloads") -> str:
     if len(rows):
         counts = rows.groupby(["peer_group_type", "measure_type"]).size()
         body = [
-            [_GROUPS.get(g, g), *(str(int(counts.get((g, m), 0))) for m in ("domain", "pillar", "overall"))]
+            [
+                _GROUPS.get(g, g),
+                *(str(int(counts.get((g, m), 0))) for m in ("domain", "pillar", "overall")),
+            ]
             for g in _GROUPS
             if g in set(rows["peer_group_type"])
         ]
@@ -70,10 +77,22 @@ def audit_section(pub: Any, downloads: str = "../downloads") -> str:
             "",
         ]
     if len(pillars):
-        names = dict(zip(pub.reference.organisations["org_code"], pub.reference.organisations["org_name"], strict=True))
+        names = dict(
+            zip(
+                pub.reference.organisations["org_code"],
+                pub.reference.organisations["org_name"],
+                strict=True,
+            )
+        )
         cs = pub.methodology.care_settings
         settings = dict(zip(cs["care_setting"], cs["care_setting_name"], strict=True))
-        pillar_names = dict(zip(pub.methodology.pillars["pillar_id"], pub.methodology.pillars["pillar_name"], strict=False))
+        pillar_names = dict(
+            zip(
+                pub.methodology.pillars["pillar_id"],
+                pub.methodology.pillars["pillar_name"],
+                strict=False,
+            )
+        )
         body = [
             [str(int(r.year)), md_text(f"{names.get(r.org_code, r.org_code)} ({r.org_code})"),
              md_text(settings.get(r.care_setting, r.care_setting)),
@@ -91,12 +110,22 @@ def audit_section(pub: Any, downloads: str = "../downloads") -> str:
     body = []
     for (year, survey), part in table.groupby(["year", "survey"], sort=True):
         n = dict(zip(part["feasible_levels"], part["n_withheld"], strict=True))
-        body.append([str(int(year)), _SURVEYS.get(survey, survey), *(f"{int(n.get(k, 0)):,}" for k in levels)])
+        body.append(
+            [
+                str(int(year)),
+                _SURVEYS.get(survey, survey),
+                *(f"{int(n.get(k, 0)):,}" for k in levels),
+            ]
+        )
     lines += [
         "Withheld scores by how many levels they could take (at least: the solver stops looking "
         "once a score has two). A score's own range is not published, as it would be a clue.",
         "",
-        md_table(["Year", "Survey", *(f"{k} level{'s' if k > 1 else ''}" for k in levels)], body, "llrrrrr"),
+        md_table(
+            ["Year", "Survey", *(f"{k} level{'s' if k > 1 else ''}" for k in levels)],
+            body,
+            "llrrrrr",
+        ),
         "",
         f"The same counts are in [disclosure_audit.csv]({downloads}/disclosure_audit.csv) and "
         f"[disclosure_audit.parquet]({downloads}/disclosure_audit.parquet).",

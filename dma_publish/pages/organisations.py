@@ -80,7 +80,13 @@ def pillar_table(site: Site, org: Org, setting: str, year: int) -> Md:
                 "",
             ]
         )
-    headers = ["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)", "Number of domain scores"]
+    headers = [
+        "Pillar",
+        "Score",
+        "Peer median",
+        "Peer middle half (Q1 to Q3)",
+        "Number of domain scores",
+    ]
     return md_table(headers, rows)
 
 
@@ -143,14 +149,10 @@ def change_table(site: Site, org: Org, setting: str) -> tuple[Md, bool]:
     ]
     body = []
     for pid, name in site.pillars.items():
-        scores = [
-            score_text(rows.get((pid, y))) for y in site.years
-        ]
+        scores = [score_text(rows.get((pid, y))) for y in site.years]
         body.append([name, *scores, *[_lfl_cell(rows.get((pid, y))) for _, y in pairs]])
     overall = [site.overall(org.code, setting, y) for y in site.years]
-    body.append(
-        ["Overall", *[score_text(o) for o in overall], *[""] * len(pairs)]
-    )
+    body.append(["Overall", *[score_text(o) for o in overall], *[""] * len(pairs)])
     headers = [
         "Pillar",
         *[f"{y}, all domains" for y in site.years],

@@ -31,7 +31,12 @@ def pillar_table(site: Any, code: str, setting: str, year: int) -> Md:
         if pillar_id in mine:
             peer = site.peers(year, setting, "pillar", pillar_id)
             rows.append(
-                [name, fmt_score(mine[pillar_id]["score"], site.pillar_digits), stat_cell(peer, "median"), iqr_cell(peer)]
+                [
+                    name,
+                    fmt_score(mine[pillar_id]["score"], site.pillar_digits),
+                    stat_cell(peer, "median"),
+                    iqr_cell(peer),
+                ]
             )
     return md_table(["Pillar", "Score", "Peer median", "Peer middle half (Q1 to Q3)"], rows, "lrrr")
 
@@ -43,11 +48,17 @@ def overall_table(site: Any, code: str, setting: str) -> Md:
     for year in site.years:
         peer = site.peers(year, setting, "overall", "overall")
         row = scores[year]
-        rows.append([str(year), fmt_score(row["score"]) if row else MISSING, stat_cell(peer, "median")])
+        rows.append(
+            [str(year), fmt_score(row["score"]) if row else MISSING, stat_cell(peer, "median")]
+        )
     first, last = scores[site.years[0]], scores[site.years[-1]]
     if first and last and len(site.years) > 1:
         rows.append(
-            [f"Change, {site.years[0]} to {site.years[-1]}", fmt_change(last["score"] - first["score"]), ""]
+            [
+                f"Change, {site.years[0]} to {site.years[-1]}",
+                fmt_change(last["score"] - first["score"]),
+                "",
+            ]
         )
     return md_table(["Year", OVERALL_NAME, "Peer median"], rows, "lrr")
 
@@ -63,14 +74,18 @@ def setting_section(site: Any, org: Any, setting: str, page: str, links: Any) ->
         "name": site.setting_name(setting),
         "year": year,
         "missing": [],
-        "peers": "all ICBs" if setting == "icb" else f"all {site.setting_name(setting).lower()} trusts",
+        "peers": "all ICBs"
+        if setting == "icb"
+        else f"all {site.setting_name(setting).lower()} trusts",
         "overall_name": OVERALL_NAME,
         "footnote": footnote(site),
     }
     issues = site.pub.validated.issues
     mine = issues[(issues["org_code"] == org.code) & issues["rule"].isin(NOTE_RULES)]
     if setting == org.care_settings[0]:
-        section["notes"] = [m.replace(" Published as in the workbook.", "") for m in mine["message"]]
+        section["notes"] = [
+            m.replace(" Published as in the workbook.", "") for m in mine["message"]
+        ]
     if year is None and not years:
         section["year"] = None
         return section
@@ -95,8 +110,14 @@ def data_quality_page(pub: Any) -> str:
     sheets = md_table(
         ["Sheet (exact name)", "State", "Header row", "Data rows", "Excel rows", "Published"],
         [
-            [Md("`" + s["name"].replace("`", "") + "`"), s["state"], str(s["header_row"]), str(s["data_rows"]),
-             f"{s['first_data_row']} to {s['last_data_row']}", "yes" if s["published"] else "no"]
+            [
+                Md("`" + s["name"].replace("`", "") + "`"),
+                s["state"],
+                str(s["header_row"]),
+                str(s["data_rows"]),
+                f"{s['first_data_row']} to {s['last_data_row']}",
+                "yes" if s["published"] else "no",
+            ]
             for s in prov["sheets"]
         ],  # fmt: skip
         "llrrll",
@@ -106,7 +127,11 @@ def data_quality_page(pub: Any) -> str:
         [[r["severity"], r["column"], r["rule"], r["message"]] for r in issues.to_dict("records")],
         "llll",
     )
-    link = f"[{md_text(prov['source_url'])}]({prov['source_url']})" if prov.get("source_url") else "NHS England"
+    link = (
+        f"[{md_text(prov['source_url'])}]({prov['source_url']})"
+        if prov.get("source_url")
+        else "NHS England"
+    )
     lines = [
         "---",
         "description: Where the official Digital Maturity Assessment results on this site come from, "
@@ -180,52 +205,55 @@ def methodology_page(pub: Any) -> str:
 
     prov = pub.provenance
     pillars = ", ".join(pub.methodology.pillars.sort_values("pillar_order")["pillar_name"])
-    return "\n".join([
-        "---",
-        "description: How NHS England's published Digital Maturity Assessment scores were re-published "
-        "here: what the scores are, how names were matched to codes, and how peers are compared.",
-        "---",
-        "",
-        "# Methodology",
-        "",
-        "## The scores",
-        "",
-        "The Digital Maturity Assessment (DMA) is NHS England's yearly self-assessment. Each trust "
-        "answers a survey for each of its care settings and each integrated care board (ICB) answers "
-        "its own; answers are scored from 1 to 5 in about 47 domains, grouped into the seven pillars "
-        f"of the What Good Looks Like framework ({md_text(pillars)}).",
-        "",
-        f"This site re-publishes NHS England's own results of {md_text(prov['publication_date'])}. "
-        "NHS England publishes, for each trust and care setting and for each ICB, the 2025 pillar "
-        "scores (to 1 decimal place) and an overall score over only the domains comparable between "
-        "2024 and 2025, for both years. Nothing is recomputed here: the pillar scores are shown as "
-        "published, and the overall scores are rounded once to 2 decimal places for display (the "
-        "downloads keep the published values, rounded to 2 places).",
-        "",
-        "Note from NHS England on the overall score: " + md_text(prov.get("comparable_footnote", "")),
-        "",
-        "## Organisation codes",
-        "",
-        "The file names organisations but gives no codes. Every Provider, ICS and Region name was "
-        "matched to exactly one ODS code (NHS England, July 2025) and, for ICBs and regions, ONS "
-        "code (Office for National Statistics), through a committed reference with its sources and "
-        "decisions. Names are shown in proper case from that reference. Where the file places a trust "
-        "in another ICB than ODS does, the file's ICB is used and the difference is listed on the "
-        "[data quality](data-quality.md) page.",
-        "",
-        "## Peers and benchmarks",
-        "",
-        "NHS England advises that data can usually be compared within the same care setting. Each "
-        "organisation's scores are shown beside the median and middle half (quartiles) of the same "
-        "care setting nationally, or of all ICBs for an ICB. Area pages show how scores spread in a "
-        "region or ICB system, one care setting at a time: a trust with two care settings is in "
-        "each setting's groups once, never twice in one group, and no benchmark pools settings. "
-        "Quartiles are type 7 (R's default, Excel's QUARTILE.INC). There are no ranks: this is not "
-        "a league table.",
-        "",
-        "## Publication policy",
-        "",
-        "Every organisation score on this site is already published by NHS England, so nothing is "
-        "withheld and aggregates describe any number of organisations.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "---",
+            "description: How NHS England's published Digital Maturity Assessment scores were re-published "
+            "here: what the scores are, how names were matched to codes, and how peers are compared.",
+            "---",
+            "",
+            "# Methodology",
+            "",
+            "## The scores",
+            "",
+            "The Digital Maturity Assessment (DMA) is NHS England's yearly self-assessment. Each trust "
+            "answers a survey for each of its care settings and each integrated care board (ICB) answers "
+            "its own; answers are scored from 1 to 5 in about 47 domains, grouped into the seven pillars "
+            f"of the What Good Looks Like framework ({md_text(pillars)}).",
+            "",
+            f"This site re-publishes NHS England's own results of {md_text(prov['publication_date'])}. "
+            "NHS England publishes, for each trust and care setting and for each ICB, the 2025 pillar "
+            "scores (to 1 decimal place) and an overall score over only the domains comparable between "
+            "2024 and 2025, for both years. Nothing is recomputed here: the pillar scores are shown as "
+            "published, and the overall scores are rounded once to 2 decimal places for display (the "
+            "downloads keep the published values, rounded to 2 places).",
+            "",
+            "Note from NHS England on the overall score: "
+            + md_text(prov.get("comparable_footnote", "")),
+            "",
+            "## Organisation codes",
+            "",
+            "The file names organisations but gives no codes. Every Provider, ICS and Region name was "
+            "matched to exactly one ODS code (NHS England, July 2025) and, for ICBs and regions, ONS "
+            "code (Office for National Statistics), through a committed reference with its sources and "
+            "decisions. Names are shown in proper case from that reference. Where the file places a trust "
+            "in another ICB than ODS does, the file's ICB is used and the difference is listed on the "
+            "[data quality](data-quality.md) page.",
+            "",
+            "## Peers and benchmarks",
+            "",
+            "NHS England advises that data can usually be compared within the same care setting. Each "
+            "organisation's scores are shown beside the median and middle half (quartiles) of the same "
+            "care setting nationally, or of all ICBs for an ICB. Area pages show how scores spread in a "
+            "region or ICB system, one care setting at a time: a trust with two care settings is in "
+            "each setting's groups once, never twice in one group, and no benchmark pools settings. "
+            "Quartiles are type 7 (R's default, Excel's QUARTILE.INC). There are no ranks: this is not "
+            "a league table.",
+            "",
+            "## Publication policy",
+            "",
+            "Every organisation score on this site is already published by NHS England, so nothing is "
+            "withheld and aggregates describe any number of organisations.",
+            "",
+        ]
+    )

@@ -121,9 +121,7 @@ def downloads_page(site: Site, files: Sequence[Any]) -> str:
         main=md_table(headers, _file_rows(site, [f for f in main if f is not archive], DOWNLOADS))
         if main
         else None,
-        slices=search_excluded(
-            filterable(md_table(["File", "Size", "Organisation"], slice_rows))
-        )
+        slices=search_excluded(filterable(md_table(["File", "Size", "Organisation"], slice_rows)))
         if slices
         else None,
         n_slices=len(slices),

@@ -46,7 +46,7 @@ def _release(site: Path) -> SimpleNamespace:
 
 def _get(url: str) -> bytes:
     """A file over loopback HTTP (the test server); fails on anything but 200."""
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (loopback only)
+    with urllib.request.urlopen(url, timeout=30) as response:
         assert response.status == 200, url
         return response.read()
 

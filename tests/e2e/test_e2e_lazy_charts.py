@@ -42,7 +42,9 @@ def _wait_drawn(page, chart_id: str) -> None:
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
-def test_charts_far_from_the_screen_wait_and_the_bundle_with_them(browser, server, chart_pages, viewport):
+def test_charts_far_from_the_screen_wait_and_the_bundle_with_them(
+    browser, server, chart_pages, viewport
+):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     try:
@@ -52,13 +54,21 @@ def test_charts_far_from_the_screen_wait_and_the_bundle_with_them(browser, serve
             views = _views(page)
             assert views, f"{kind}: no chart"
             height = viewport["height"]
-            near = [v for v in views if v["shown"] and v["top"] < height + NEAR_PX and v["bottom"] > -NEAR_PX]
+            near = [
+                v
+                for v in views
+                if v["shown"] and v["top"] < height + NEAR_PX and v["bottom"] > -NEAR_PX
+            ]
             far = [v for v in views if not v["shown"] or v["top"] > height + NEAR_PX + 1]
             assert far, f"{kind}: every chart is near the top of the page"
             for view in far:
-                assert view["rendered"] is None, f"{kind}: {view['id']} drawn though far from the screen"
+                assert view["rendered"] is None, (
+                    f"{kind}: {view['id']} drawn though far from the screen"
+                )
             if not near:
-                assert page.evaluate(BUNDLE_LOADED) == 0, f"{kind}: the chart bundle loaded with no chart near"
+                assert page.evaluate(BUNDLE_LOADED) == 0, (
+                    f"{kind}: the chart bundle loaded with no chart near"
+                )
             # Scrolled to, the first far chart is drawn, and the bundle is loaded once.
             target = next(v for v in far if v["shown"])
             page.locator(f"#{target['id']} .dma-chart__view").scroll_into_view_if_needed()

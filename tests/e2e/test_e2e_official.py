@@ -54,7 +54,9 @@ def test_official_page_types_have_no_axe_violations(browser, official_server, wi
         ("QHM", "icbs/QHM.html"),
     ],
 )
-def test_search_finds_official_organisations_by_name_and_code(browser, official_server, query, target):
+def test_search_finds_official_organisations_by_name_and_code(
+    browser, official_server, query, target
+):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     open_page(page, official_server.url + "index.html")

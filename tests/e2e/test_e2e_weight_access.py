@@ -20,7 +20,7 @@ def _weigh(page, url: str) -> tuple[int, list[str]]:
     def record(response) -> None:
         try:
             sizes[response.url] = len(gzip.compress(response.body(), 6))
-        except Exception:  # a redirect or an aborted request has no body  # noqa: BLE001
+        except Exception:  # a redirect or an aborted request has no body
             return
 
     page.on("response", record)
@@ -52,9 +52,7 @@ def test_pages_without_charts_are_light(page, server, path):
 def test_chart_pages_load_the_chart_bundle_once(page, server, chart_pages):
     for kind, path in chart_pages.items():
         open_page(page, server.url + path)
-        scripts = page.evaluate(
-            "() => performance.getEntriesByType('resource').map((e) => e.name)"
-        )
+        scripts = page.evaluate("() => performance.getEntriesByType('resource').map((e) => e.name)")
         assert sum(u.endswith(CHART_BUNDLE) for u in scripts) == 1, kind
 
 
