@@ -557,6 +557,36 @@ def _explore(
             low[u], high[u] = min(low[u], v), max(high[u], v)
 
 
+def _exchange_witnesses(
+    constraints: list[Constraint], truth: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> None:
+    """Widen ranges with the solutions an exchange gives, before any solver runs. Two withheld
+    values that take part in exactly the same published figures, in the same way (the same
+    coefficient in each sum; members alike of each count or quantile group), can trade their
+    true levels and every figure stays as published: each of them can be the other's level.
+    On the demo this settles most values without a solve."""
+    roles: dict[int, list[tuple]] = defaultdict(list)
+    for i, c in enumerate(constraints):
+        if c.kind == "range":
+            for u, coef in c.data[0].items():
+                roles[u].append((i, round(coef, 9)))
+        elif c.kind == "expr_levels":
+            for part, e in enumerate(c.data[0]):
+                for u, coef in e.terms.items():
+                    roles[u].append((i, part, round(coef, 9)))
+        else:  # counts at each level, quantiles: every member alike
+            for u in c.units:
+                roles[u].append((i,))
+    alike: dict[tuple, list[int]] = defaultdict(list)
+    for u, role in roles.items():
+        alike[tuple(sorted(role))].append(u)
+    for members in alike.values():
+        levels = truth[members]
+        if len(members) > 1 and levels.min() < levels.max():
+            low[members] = np.minimum(low[members], levels.min())
+            high[members] = np.maximum(high[members], levels.max())
+
+
 def restrict(c: Constraint, free: set[int], truth: np.ndarray) -> Constraint | None:
     """The constraint with every unknown outside `free` fixed at its true value."""
     fixed = c.units - free
@@ -680,6 +710,7 @@ def audit(
     else:
         low, high = truth.copy(), truth.copy()
     aim = set(range(len(truth))) if targets is None else set(targets)
+    _exchange_witnesses(know.constraints, truth, low, high)
     touching: dict[int, list[int]] = defaultdict(list)
     for i, c in enumerate(know.constraints):
         for u in c.units:
@@ -689,6 +720,7 @@ def audit(
         for cell in neighbourhoods(know, know.constraints)
         for part in bounded(cell, know.unknowns)
     ]
+    jobs = []
     for cell in cells:
         wanted = aim.intersection(cell)
         if not exact:
@@ -700,6 +732,8 @@ def audit(
         lo = {u: int(low[u]) for u in cell}
         hi = {u: int(high[u]) for u in cell}
         cons = [r for r in (restrict(know.constraints[i], free, truth) for i in idx) if r]
+        jobs.append((cell, cons, lo, hi, wanted))
+    for cell, cons, lo, hi, wanted in jobs:
         _explore(cell, cons, lo, hi, wanted, exact)
         for u in cell:
             low[u], high[u] = lo[u], hi[u]
