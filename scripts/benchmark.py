@@ -387,9 +387,10 @@ def main() -> None:
             results.append(run_child(scale, cold))
         except subprocess.CalledProcessError as exc:  # report it; measure the other builds
             print(f"  failed (exit {exc.returncode}):\n{exc.stderr}", file=sys.stderr, flush=True)
-    text = report(results)
-    print(text)
-    args.out.write_text(text, encoding="utf-8")
+            continue
+        # written after each build, so a long run stopped part way keeps what it measured
+        args.out.write_text(report(results), encoding="utf-8")
+    print(report(results))
 
 
 if __name__ == "__main__":
