@@ -509,3 +509,19 @@ def test_organisation_and_area_pages_have_a_cite_box_with_the_release_date(pages
     for path, text in pages.items():
         if path.split("/")[0] in ("trusts", "icbs", "regions") and not path.endswith("index.md"):
             assert "**Cite this page.**" in text and f"released {date}" in text, path
+
+
+def test_a_pillar_score_the_audit_withholds_is_explained_where_it_is_shown(pub, downloads):
+    from dma_publish.disclose import replace, withhold_pillars
+
+    ps = pub.scores.pillar_scores
+    row = ps[(ps["org_code"] == "RAA") & ps["score"].notna()].sort_values(["year", "pillar_id"])
+    key = tuple(row.iloc[0][["year", "org_code", "care_setting", "pillar_id"]])
+    withheld = replace(pub, scores=withhold_pillars(pub.scores, {key}))
+    page = build_pages(withheld, downloads)["trusts/RAA.md"]
+    pillar = pub.methodology.pillars.set_index("pillar_id").loc[key[3], "pillar_name"]
+    note = f"The {key[0]} {pillar} pillar score is withheld"
+    assert note in page
+    assert "(../about/data-quality.md#disclosure-audit)" in page
+    # nothing withheld: no note
+    assert "pillar score is withheld" not in build_pages(pub, downloads)["trusts/RAA.md"]

@@ -13,6 +13,7 @@ from dma_publish.pages.markdown import (
     fmt_change,
     fmt_score,
     is_missing,
+    is_withheld,
     md_link,
     md_table,
     md_text,
@@ -238,6 +239,23 @@ def withheld_others(site: Site, org: Org, setting: str, year: int) -> Md | None:
     )
 
 
+def withheld_pillars_note(site: Site, org: Org, setting: str, page: str) -> Md | None:
+    """Why a pillar score is withheld: only the disclosure audit withholds one, when published
+    beside the other figures it would let a withheld domain score be worked out exactly."""
+    rows = [r for r in site.pillar_rows(org.code, setting) if is_withheld(r)]
+    if not rows:
+        return None
+    names = _and([f"{r['year']} {site.pillars.get(r['pillar_id'], r['pillar_id'])}" for r in rows])
+    audit = md_link("disclosure audit", rel("about/data-quality.md#disclosure-audit", page))
+    plural = "s are" if len(rows) > 1 else " is"
+    return Md(
+        f"The {md_text(names)} pillar score{plural} withheld ({md_text(WITHHELD)}), and with "
+        "it the overall score of that year and the like-for-like changes that use it: the "
+        f"{audit} found that, published beside the other figures, it would let withheld domain "
+        "scores be worked out exactly."
+    )
+
+
 def _missing_years(site: Site, org: Org, setting: str) -> list[tuple[int, str]]:
     """Years without scores for a care setting, with why: rejected or missing."""
     out = []
@@ -287,6 +305,7 @@ def setting_section(
         n_domains=n_domains,
         domains=domain_table(site, org, setting, year, page),
         change=change_table(site, org, setting),
+        withheld_pillars=withheld_pillars_note(site, org, setting, page),
         next_level=next_level_items(site, org, setting, year),
         chart=Md(links.chart(page, "org", org.code, setting, year, embed=("org_pillars",))),
         domain_chart=Md(
