@@ -1,6 +1,7 @@
 """Benchmark the whole build at several scales of demo data; print figures, write BENCHMARKS.md.
 
 Usage: .venv/bin/python scripts/benchmark.py [--scales 1 10 25] [--cold 1] [--official] [--out BENCHMARKS.md]
+       .venv/bin/python scripts/benchmark.py --report-only   (the report again from build/benchmark-results.json)
 
 Each scale runs in its own process (so peak memory is that build's own): demo data is generated
 into a scratch folder, then the full build runs there (load, validate, score, aggregate, suppress,
@@ -367,6 +368,17 @@ def main() -> None:
     )
     parser.add_argument("--official", action="store_true", help="also build NHS England's file")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "build" / "benchmark-results.json",
+        help="where each build's measurements are kept (JSON), for --report-only",
+    )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the report from the kept measurements, building nothing",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--child-cold", dest="child_cold", action="store_true", help=argparse.SUPPRESS
@@ -375,7 +387,13 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(measure_one(args.child, args.child_cold)))
         return
+    if args.report_only:
+        text = report(json.loads(args.results.read_text(encoding="utf-8")))
+        args.out.write_text(text, encoding="utf-8")
+        print(text)
+        return
     results = []
+    args.results.parent.mkdir(parents=True, exist_ok=True)
     for scale in [*args.scales, *([0] if args.official else [])]:
         cold = scale in args.cold
         print(
@@ -389,6 +407,7 @@ def main() -> None:
             print(f"  failed (exit {exc.returncode}):\n{exc.stderr}", file=sys.stderr, flush=True)
             continue
         # written after each build, so a long run stopped part way keeps what it measured
+        args.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
         args.out.write_text(report(results), encoding="utf-8")
     print(report(results))
 
