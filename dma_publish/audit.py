@@ -720,7 +720,7 @@ def audit(
         for cell in neighbourhoods(know, know.constraints)
         for part in bounded(cell, know.unknowns)
     ]
-    jobs = []
+    # cells overlap: each starts from the ranges the cells before it found
     for cell in cells:
         wanted = aim.intersection(cell)
         if not exact:
@@ -732,8 +732,6 @@ def audit(
         lo = {u: int(low[u]) for u in cell}
         hi = {u: int(high[u]) for u in cell}
         cons = [r for r in (restrict(know.constraints[i], free, truth) for i in idx) if r]
-        jobs.append((cell, cons, lo, hi, wanted))
-    for cell, cons, lo, hi, wanted in jobs:
         _explore(cell, cons, lo, hi, wanted, exact)
         for u in cell:
             low[u], high[u] = lo[u], hi[u]

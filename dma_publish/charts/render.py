@@ -355,15 +355,15 @@ def _helper(images: _Images) -> None:
     assert proc.stdin is not None and proc.stdout is not None
     try:
         while (i := images.take()) is not None:
-            proc.stdin.write(json.dumps(images.specs[i], allow_nan=False) + "\n")
-            proc.stdin.flush()
-            line = proc.stdout.readline()
-            if not line:
-                break  # the helper died: image i is left for this process
-            svg, png = json.loads(line)
-            images.put(i, (svg, base64.b64decode(png)))
-    except (OSError, ValueError):
-        pass
+            try:
+                proc.stdin.write(json.dumps(images.specs[i], allow_nan=False) + "\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+                svg, png = json.loads(line)  # no line: the helper died
+                image = svg, base64.b64decode(png)
+            except (OSError, ValueError):
+                break  # image i is left for this process
+            images.put(i, image)
     finally:
         with contextlib.suppress(OSError):
             proc.stdin.close()
@@ -391,6 +391,8 @@ def render_images(
         thread.start()
     for thread in threads:
         thread.join()
+    # what no helper drew, drawn here: with the system's fonts, so not kept in the cache
+    images.done = None
     for i, drawn in enumerate(images.drawn):
         if drawn is None:
             images.put(i, _draw(specs[i]))
@@ -398,9 +400,11 @@ def render_images(
 
 
 def _cache_key(spec_text: str) -> str:
-    """What an image depends on: the spec, vl-convert (its Vega and fonts) and Vega-Lite."""
+    """What an image depends on: the spec, vl-convert (its Vega and the fonts it carries, the
+    only fonts a helper sees) and Vega-Lite."""
     version = getattr(vl_convert, "__version__", "unknown")
-    return hashlib.sha256(f"{version}\n{VL_VERSION}\n{spec_text}".encode()).hexdigest()
+    fonts = "vl-convert's own fonts"
+    return hashlib.sha256(f"{version}\n{fonts}\n{VL_VERSION}\n{spec_text}".encode()).hexdigest()
 
 
 def _digest(image: Image) -> str:
@@ -433,7 +437,8 @@ def _keep(key: str, image: Image) -> None:
     try:
         IMAGE_CACHE.mkdir(parents=True, exist_ok=True)
         for suffix, data in files:
-            temporary = IMAGE_CACHE / f"{key}{suffix}.{os.getpid()}.tmp"
+            # helpers' threads keep images at once: the name is this thread's own
+            temporary = IMAGE_CACHE / f"{key}{suffix}.{os.getpid()}-{threading.get_ident()}.tmp"
             temporary.write_bytes(data)
             temporary.replace(IMAGE_CACHE / f"{key}{suffix}")
     except OSError:
@@ -486,7 +491,7 @@ def write_chart_files(
     lines (source, licence, release) drawn below it, its data as CSV (the table the page shows,
     the footer as a leading `# ` comment block) and its Vega-Lite spec.
 
-    The images are drawn in parallel (`draw_images`; `workers=1` draws them here, one by one);
+    The images are drawn in parallel (`draw_images`; `workers=1` in one helper, one by one);
     the files are the same either way."""
     dirs = [Path(d) for d in out_dirs]
     for d in dirs:

@@ -247,12 +247,14 @@ def withheld_pillars_note(site: Site, org: Org, setting: str, page: str) -> Md |
         return None
     names = _and([f"{r['year']} {site.pillars.get(r['pillar_id'], r['pillar_id'])}" for r in rows])
     audit = md_link("disclosure audit", rel("about/data-quality.md#disclosure-audit", page))
-    plural = "s are" if len(rows) > 1 else " is"
+    one = len(rows) == 1
     return Md(
-        f"The {md_text(names)} pillar score{plural} withheld ({md_text(WITHHELD)}), and with "
-        "it the overall score of that year and the like-for-like changes that use it: the "
-        f"{audit} found that, published beside the other figures, it would let withheld domain "
-        "scores be worked out exactly."
+        f"The {md_text(names)} pillar score{' is' if one else 's are'} withheld "
+        f"({md_text(WITHHELD)}), and with {'it' if one else 'them'} the overall score of "
+        f"{'that year' if one else 'those years'} and the like-for-like changes that use "
+        f"{'it' if one else 'them'}: the {audit} found that, published beside the other "
+        f"figures, {'it' if one else 'they'} would let withheld domain scores be worked out "
+        "exactly."
     )
 
 
