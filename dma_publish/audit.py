@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-from dma_publish.aggregate import peer_group_members
+from dma_publish.aggregate import BENCHMARK_KEY, peer_group_members
 from dma_publish.score import round_half_away
 from dma_publish.vocab import RETURN_KEY
 
@@ -277,15 +277,7 @@ class Knowledge:
         units = units.merge(places, on="org_code", how="left")
         units["survey"] = np.where(units["care_setting"] == "icb", "icb", "secondary_care")
         members = peer_group_members(units)
-        key = [
-            "year",
-            "survey",
-            "peer_group_type",
-            "peer_group_code",
-            "care_setting",
-            "measure_type",
-            "measure_id",
-        ]
+        key = BENCHMARK_KEY
         bench = pub.benchmarks.reset_index(drop=True)
         published = bench.assign(row_id=np.arange(len(bench)))[~_flag(bench, "is_suppressed")]
         touched = members.loc[members["_unknown"], key].drop_duplicates()

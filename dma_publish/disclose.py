@@ -32,19 +32,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dma_publish.aggregate import BENCHMARK_KEY
 from dma_publish.audit import LEVELS, RETURN_KEY, AuditResult, _explore, audit, restrict
 from dma_publish.errors import PolicyUnsafe
 from dma_publish.suppress import LEVEL_COLUMNS, STAT_COLUMNS
 
-BENCHMARK_ID = [
-    "year",
-    "survey",
-    "peer_group_type",
-    "peer_group_code",
-    "care_setting",
-    "measure_type",
-    "measure_id",
-]
 PILLAR_KEY = [*RETURN_KEY, "pillar_id"]
 COVER = 3  # benchmark rows withheld per pinned value a round: a value may be pinned by several
 # routes, and three a round takes 4 audits on the demo (one a round: 6, with 22% fewer rows)
@@ -58,7 +50,7 @@ class DisclosureRecord:
     pinned_before: int  # withheld values pinned to one level before any extra withholding
     n_withheld: int  # withheld domain scores audited
     rounds: int  # audits run (the first included)
-    benchmark_rows: pd.DataFrame  # the extra benchmark rows withheld: BENCHMARK_ID
+    benchmark_rows: pd.DataFrame  # the extra benchmark rows withheld: BENCHMARK_KEY
     pillar_scores: pd.DataFrame  # the extra pillar scores withheld: PILLAR_KEY
     seconds: float  # solver time (for the terminal and the benchmark, never for pages)
 
@@ -298,7 +290,7 @@ def run_stage(
         pinned_before=pinned_before,
         n_withheld=len(result.values),
         rounds=rounds,
-        benchmark_rows=bench.loc[sorted(extra_rows), BENCHMARK_ID].reset_index(drop=True),
+        benchmark_rows=bench.loc[sorted(extra_rows), BENCHMARK_KEY].reset_index(drop=True),
         pillar_scores=pd.DataFrame(sorted(extra_pillars), columns=PILLAR_KEY),
         seconds=seconds,
     )
