@@ -381,7 +381,8 @@ def render_images(
     processes (by default one per core), each taking the next image not yet taken, so the work
     balances itself. Every image is the same whichever helper drew it, and in whatever order.
     Whatever no helper returns (none could start, or one died) is drawn in this process, which
-    sees the system's fonts: the same image where the system has no other Liberation Sans. `done(i, image)` is told of each image as it is drawn (from any thread)."""
+    sees the system's fonts: the same image where the system has no other Liberation Sans.
+    `done(i, image)` is told of each image a helper draws, as it is drawn (from any thread)."""
     images = _Images(specs, progress, done)
     threads = [
         threading.Thread(target=_helper, args=(images,), daemon=True)
