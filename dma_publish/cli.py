@@ -69,8 +69,16 @@ def cli() -> None:
     help="Build NHS England's official results: import data/official/source/*.xlsx into "
     "build/official-data, then build from it (in place of --data).",
 )
+@click.option(
+    "--archive",
+    is_flag=True,
+    help="Once the site is built, keep this version's zip in the release archive "
+    "(data/releases/, or data/official/releases/ with --official), so the next version "
+    "lists what it changed and keeps this one's downloads.",
+)
 def build(
     official: bool,
+    archive: bool,
     data_dir: Path,
     site_dir: Path,
     report_path: Path,
@@ -88,9 +96,11 @@ def build(
 
     _setup_logging(verbose)
     try:
+        archive_dir = data_dir / "releases"
         if official:
             data_dir = _import_official(ROOT / "build" / "official-data")
-        run_build(
+            archive_dir = ROOT / "data" / "official" / "releases"
+        pub = run_build(
             data_dir=data_dir,
             site_dir=site_dir,
             report_path=report_path,
@@ -99,6 +109,8 @@ def build(
             echo=(lambda *_: None) if quiet else click.echo,
             log=StageLog(progress=Progress.choose(quiet=quiet)),
         )
+        if archive and not check_only:
+            _archive(pub, site_dir, archive_dir, (lambda *_: None) if quiet else click.echo)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(InputError.exit_code)
@@ -111,6 +123,15 @@ def build(
     except PublishError as exc:
         click.echo(f"error: {exc}; the published site is unchanged", err=True)
         sys.exit(PublishError.exit_code)
+
+
+def _archive(pub: object, site_dir: Path, archive_dir: Path, echo: object) -> None:
+    """Keep the zip this build published in the release archive."""
+    from dma_publish.opendata import zip_name
+    from dma_publish.releases import write_archive
+
+    target, added = write_archive(site_dir / "downloads" / zip_name(pub.release), archive_dir)
+    echo(f"release archive: {'added' if added else 'already holds'} {target}")
 
 
 def _import_official(out_dir: Path) -> Path:

@@ -336,6 +336,39 @@ def generate_returns(
     return returns
 
 
+# The demo's correction (release 2025.1.1 in data/release.yaml). The first public release,
+# 2025.1.0 (archived in data/releases/), was built from returns whose latest year held, for the
+# first CORRECTED_TRUSTS acute trusts by code, draft answers to one domain's questions (those of
+# another trust): `draft_returns` gives those returns. The corrected returns are the ones
+# generate_returns gives, which data/returns/ holds.
+CORRECTED_DOMAIN = "sc_care_coordination"
+CORRECTED_TRUSTS = 3
+
+
+def draft_returns(
+    returns: dict[int, pd.DataFrame], methodology: Any, domain_id: str = CORRECTED_DOMAIN
+) -> dict[int, pd.DataFrame]:
+    """The latest year's returns as the demo's first public release held them: for the first
+    CORRECTED_TRUSTS acute trusts by code, the answers to domain_id's questions are those of
+    the trust CORRECTED_TRUSTS places after it (a draft entered in error)."""
+    year = max(returns)
+    table = returns[year].copy()
+    questions = methodology.questions
+    ids = set(
+        questions.loc[
+            (questions["year"] == year) & (questions["domain_id"] == domain_id), "question_id"
+        ]
+    )
+    acute = table[(table["care_setting"] == "acute") & table["question_id"].isin(ids)]
+    codes = sorted(acute["org_code"].unique())[: 2 * CORRECTED_TRUSTS]
+    for target, source in zip(codes[:CORRECTED_TRUSTS], codes[CORRECTED_TRUSTS:], strict=True):
+        theirs = acute[acute["org_code"] == source].set_index("question_id")["answer"]
+        rows = (table["org_code"] == target) & (table["care_setting"] == "acute")
+        rows &= table["question_id"].isin(theirs.index)
+        table.loc[rows, "answer"] = table.loc[rows, "question_id"].map(theirs)
+    return {**returns, year: table}
+
+
 def _units(organisations: pd.DataFrame) -> pd.DataFrame:
     """One row per organisation and care setting: the unit that submits one return a year."""
     frame = organisations[["org_code", "org_type", "region_code", "care_settings"]].copy()

@@ -206,15 +206,20 @@ def _own_pins(result: AuditResult, pinned: list[int]) -> set[int]:
 
 
 def _benchmark_cover(
-    result: AuditResult, pinned: list[int], bench: pd.DataFrame, times: int = COVER
+    result: AuditResult,
+    pinned: list[int],
+    bench: pd.DataFrame,
+    times: int = COVER,
+    public: frozenset[int] = frozenset(),
 ) -> list[int]:
     """Published benchmark rows involving each pinned value `times` times (or all there are),
     greedily: the row involving most values still wanting one, then the one over fewest
-    organisations, then the first."""
+    organisations, then the first. Rows in `public` are never chosen: an earlier version
+    published the same figures, so withholding them now would hide nothing."""
     involving: dict[int, set[int]] = {}
     wanted = set(pinned)
     for c in result.knowledge.constraints:
-        if c.source and c.source[0] == "benchmark":
+        if c.source and c.source[0] == "benchmark" and c.source[1] not in public:
             hit = wanted & c.units
             if hit:
                 involving.setdefault(c.source[1], set()).update(hit)
@@ -234,12 +239,19 @@ def _benchmark_cover(
 
 
 def run_stage(
-    pub: Any, truth_scores: pd.DataFrame, withhold: tuple[str, ...], max_rounds: int
+    pub: Any,
+    truth_scores: pd.DataFrame,
+    withhold: tuple[str, ...],
+    max_rounds: int,
+    public_rows: frozenset[int] = frozenset(),
 ) -> Any:
     """Audit the suppressed publication and withhold more until no withheld value is pinned.
 
-    Returns the publication with the extra withholding applied and `disclosure` set to the
-    DisclosureRecord; raises PolicyUnsafe when the policy cannot make it safe."""
+    `public_rows` are benchmark rows (positions) an archived version published with the same
+    figures (dma_publish.releases.public_benchmark_rows): they stay published, and what they
+    pin is freed another way. Returns the publication with the extra withholding applied and
+    `disclosure` set to the DisclosureRecord; raises PolicyUnsafe when the policy cannot make
+    it safe."""
     pub = replace(pub, scores=mark_score_tables(pub.scores))
     result = audit(pub, truth_scores)
     seconds = result.seconds
@@ -261,7 +273,11 @@ def run_stage(
             if tuple(values.loc[u, PILLAR_KEY]) not in extra_pillars
         }
         rest = [u for u in pinned if u not in own]
-        rows = _benchmark_cover(result, rest, pub.benchmarks) if "benchmark" in withhold else []
+        rows = (
+            _benchmark_cover(result, rest, pub.benchmarks, public=public_rows)
+            if "benchmark" in withhold
+            else []
+        )
         pillars = {tuple(values.loc[u, PILLAR_KEY]) for u in own}
         if "pillar_score" in withhold and not rows:
             # no benchmark row left to withhold for them: their pillar scores go

@@ -878,6 +878,12 @@ def write_import(imported: Imported, out_dir: Path | str, release_file: Path | s
     policy = release_file.parent / "publication-policy.yaml"
     if policy.is_file():
         shutil.copyfile(policy, out / "publication-policy.yaml")
+    # the zips of earlier versions of this re-publication (dma_publish.releases), if any
+    archive = release_file.parent / "releases"
+    if (out / "releases").exists():
+        shutil.rmtree(out / "releases")
+    if archive.is_dir():
+        shutil.copytree(archive, out / "releases")
 
 
 # ---------------------------------------------------------------------------------------------

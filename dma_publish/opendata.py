@@ -109,10 +109,7 @@ class DownloadFile:
 def publication_tables(pub: Publication) -> dict[str, pd.DataFrame]:
     """The tidy, rounded, enriched tables, keyed by table name, each conformed to the registry."""
     builders = {
-        "domain_scores": _domain_scores,
-        "pillar_scores": _pillar_scores,
-        "overall_scores": _overall_scores,
-        "benchmarks": _benchmarks,
+        **_VALUE_BUILDERS,
         "next_level_elements": _next_level,
         "domains": _domains,
         "organisations": _organisations,
@@ -121,7 +118,18 @@ def publication_tables(pub: Publication) -> dict[str, pd.DataFrame]:
         "reconciliation": _reconciliation,
         "disclosure_audit": _disclosure_audit,
         "revisions": lambda p: _revisions(p.release),
+        "changes": _changes,
     }
+    return _build_tables(pub, builders)
+
+
+def value_tables(pub: Publication) -> dict[str, pd.DataFrame]:
+    """Only the tables compared between versions (registry.VALUE_TABLES), as published."""
+    return _build_tables(pub, _VALUE_BUILDERS)
+
+
+def _build_tables(pub: Publication, builders: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Run the builders of the tables this publication's granularity has, and finish each."""
     tables = tables_for(pub.granularity)
     out = {}
     for name, build in builders.items():
@@ -399,13 +407,34 @@ def _comparability_notes(pub: Publication) -> pd.DataFrame:
     return this_year.fillna(previous[["domain_name", "pillar_id", "survey"]])
 
 
+def _changes(pub: Publication) -> pd.DataFrame:
+    """Every published value changed between archived versions and this one (releases stage)."""
+    from dma_publish.releases import empty_changes
+
+    history = getattr(pub, "history", None)
+    return empty_changes() if history is None else history.changes
+
+
+_VALUE_BUILDERS: dict[str, Any] = {
+    "domain_scores": _domain_scores,
+    "pillar_scores": _pillar_scores,
+    "overall_scores": _overall_scores,
+    "benchmarks": _benchmarks,
+}
+
+
 def _revisions(release: Any) -> pd.DataFrame:
     """The revision log from the release metadata, oldest first."""
     rows = [
-        {"version": r.version, "revision_date": str(r.date), "note": r.note}
+        {
+            "version": r.version,
+            "revision_date": str(r.date),
+            "revision_kind": getattr(r, "kind", "scheduled"),
+            "note": r.note,
+        }
         for r in getattr(release, "revisions", ())
     ]
-    return pd.DataFrame(rows, columns=["version", "revision_date", "note"])
+    return pd.DataFrame(rows, columns=["version", "revision_date", "revision_kind", "note"])
 
 
 # --- format: CSV and Parquet from the registry ------------------------------------------------
@@ -810,7 +839,7 @@ def _package_description(pub: Publication) -> str:
     return text
 
 
-def _zip_name(release: Any) -> str:
+def zip_name(release: Any) -> str:
     """The name of the whole-dataset zip, carrying the version."""
     return f"dma-open-data-{release.version}.zip"
 
@@ -819,7 +848,7 @@ def _write_zip(writer: _Writer, pub: Publication) -> None:
     """A deterministic zip of every file written so far: sorted entries, fixed timestamps."""
     stamp = release_datetime(pub.release)
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
-    folder = _zip_name(pub.release).removesuffix(".zip")
+    folder = zip_name(pub.release).removesuffix(".zip")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(writer.files):
@@ -829,7 +858,7 @@ def _write_zip(writer: _Writer, pub: Publication) -> None:
             info.external_attr = 0o100644 << 16
             archive.writestr(info, writer.read(path))
     writer.write(
-        _zip_name(pub.release),
+        zip_name(pub.release),
         buffer.getvalue(),
         "zip",
         "Whole dataset (zip)",

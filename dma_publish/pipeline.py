@@ -39,6 +39,8 @@ class Publication:
     granularity: str = "answers"
     provenance: dict | None = None  # the source workbook's sha256, sheets and row counts
     disclosure: Any = None  # dma_publish.disclose.DisclosureRecord, set by the audit stage
+    # dma_publish.releases.History: every version and the values each changed (releases stage)
+    history: Any = None
 
     @property
     def has_domains(self) -> bool:
@@ -65,8 +67,18 @@ class Publication:
 # ---------------------------------------------------------------------------------------------
 # Load -> validate -> score -> aggregate
 
-GENERATED_DIRS = ("organisations", "regions", "icbs", "trusts", "domains", "downloads", "api")
+GENERATED_DIRS = (
+    "organisations",
+    "regions",
+    "icbs",
+    "trusts",
+    "domains",
+    "downloads",
+    "api",
+    "releases",
+)
 GENERATED_FILES = (
+    "feed.xml",
     "index.md",
     "national.md",
     "comparability.md",
@@ -87,7 +99,9 @@ def input_files(data_dir: Path) -> list[Path]:
     for name in ("release.yaml", "publication-policy.yaml"):
         if (data_dir / name).is_file():
             files.append(data_dir / name)
-    return files
+    from dma_publish.releases import ARCHIVE_DIR, archive_files
+
+    return files + archive_files(data_dir / ARCHIVE_DIR)
 
 
 def hash_inputs(data_dir: Path) -> str:
@@ -127,6 +141,11 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
             frames = methodology_frames(load_methodologies(data_dir / "methodology"))
             returns = read_returns(sorted((data_dir / "returns").glob("*.csv")))
         policy = load_policy(data_dir / "publication-policy.yaml", frames.domains)
+        from dma_publish.releases import ARCHIVE_DIR, load_archive
+
+        archive = load_archive(
+            data_dir / ARCHIVE_DIR, release, GRANULARITY if published else "answers"
+        )
         inputs_hash = hash_inputs(data_dir)
     if not published:
         with log.stage("validate") as stage:
@@ -153,6 +172,7 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
     )
     if not apply_policy:
         return pub
+    from dma_publish import releases
     from dma_publish.disclose import run_stage
     from dma_publish.suppress import suppress
 
@@ -160,9 +180,46 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
         suppressed = suppress(pub, policy)
     with log.stage("disclosure audit"):
         rules = policy.disclosure_audit
-        return run_stage(
-            suppressed, pub.scores.domain_scores, tuple(rules.withhold), rules.max_rounds
+        # what an archived version published with the same figures stays public
+        public = releases.public_benchmark_rows(suppressed, archive, pub.granularity)
+        audited = run_stage(
+            suppressed,
+            pub.scores.domain_scores,
+            tuple(rules.withhold),
+            rules.max_rounds,
+            public_rows=public,
         )
+    with log.stage("releases") as stage:  # compare with the archived versions, value by value
+        return with_history(audited, archive, stage)
+
+
+def with_history(pub: Publication, archive: dict, stage: Stage | None = None) -> Publication:
+    """The publication with its history: every version in its revision log, and every published
+    value changed between consecutive versions whose values are known (dma_publish.releases).
+    Stops (PolicyUnsafe) if comparing this version with the previous one would reveal a
+    withheld value."""
+    from dataclasses import replace
+
+    from dma_publish import releases
+    from dma_publish.errors import PolicyUnsafe
+    from dma_publish.opendata import value_tables
+
+    current = releases.current_cells(value_tables(pub), pub.granularity)
+    history = releases.history(pub.release, archive, current, pub.granularity)
+    extra = getattr(pub.disclosure, "benchmark_rows", None)
+    if extra is not None:
+        risks = releases.differencing_risks(history, pub, extra, pub.granularity)
+        if risks:
+            raise PolicyUnsafe(
+                "comparing this version with the previous one would reveal withheld values: "
+                + "; ".join(risks[:5])
+                + (f"; and {len(risks) - 5} more" if len(risks) > 5 else "")
+                + ". Withhold these benchmarks in the policy, or publish the correction as "
+                "a new release of all the data"
+            )
+    if stage is not None:
+        stage.count(len(history.changes), "changed values")
+    return replace(pub, history=history)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,6 +417,29 @@ def format_disclosure(record: Any) -> str:
     )
 
 
+def format_history(history: Any) -> str:
+    """The releases stage's outcome, as the build prints it."""
+    if history is None:
+        return "releases: no history"
+    archived = [v.version for v in history.versions if v.archived is not None]
+    if not archived:
+        return f"releases: {history.current}; no earlier version's values are archived"
+    c = history.changes
+    mine = c[c["version"] == history.current]
+    org = mine["unit_type"] == "organisation"
+    text = (
+        f"releases: {history.current} against archived {', '.join(archived)}: "
+        f"{len(mine)} published values changed ({int(org.sum())} of "
+        f"{mine.loc[org, 'unit_code'].nunique()} organisations, {int((~org).sum())} benchmark values)"
+    )
+    if history.unused_reasons:
+        codes = ", ".join(f"{code} ({version})" for version, code in history.unused_reasons)
+        text += (
+            f"; release.yaml gives reasons for {codes}, but no published value of theirs changed"
+        )
+    return text
+
+
 def run_build(
     data_dir: Path,
     site_dir: Path,
@@ -392,6 +472,7 @@ def run_build(
         check_reconciliation(pub.validated)
         echo(format_reconciliation(pub.validated.reconciliation))
     echo(format_disclosure(pub.disclosure))
+    echo(format_history(pub.history))
     n_errors = int((pub.validated.issues["severity"] == "error").sum())
     if strict and n_errors:
         raise ValidationFailed(f"{n_errors} validation errors (--strict); see {report_path}")
@@ -461,7 +542,8 @@ def _publish_into(
     with log.stage("data files") as stage:
         tables = opendata.publication_tables(pub)
         downloads = opendata.write_open_data(pub, docs_dir / "downloads", tables)
-        stage.count(len(downloads), "files")
+        kept = write_release_files(pub, docs_dir)
+        stage.count(len(downloads) + len(kept), "files")
     with log.stage("api") as stage:  # the same rounded, suppressed tables as the data files
         stage.count(len(api.write_api(pub, tables, docs_dir, downloads)), "documents")
     with log.stage("charts") as stage:
@@ -500,6 +582,26 @@ def _publish_into(
                 root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop
             )
     sitedir.swap_in(staging, site_dir)
+
+
+def write_release_files(pub: Publication, docs_dir: Path) -> list[Path]:
+    """Every version's whole-dataset zip at its stable address, releases/<version>/: this
+    build's (a copy of the one in downloads/) and each archived earlier version's, unchanged."""
+    from dma_publish.opendata import zip_name
+    from dma_publish.pages.releases import version_zip_path
+
+    history = getattr(pub, "history", None)
+    if history is None:
+        return []
+    written = []
+    sources = [(pub.release.version, docs_dir / "downloads" / zip_name(pub.release))]
+    sources += [(v.version, v.archived.path) for v in history.superseded]
+    for version, source in sources:
+        target = docs_dir / version_zip_path(version)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
+    return written
 
 
 def mkdocs_arguments(pub: Publication) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -51,6 +51,10 @@ COMPARABILITY_STATUSES = ("comparable", "changed", "new", "discontinued", "moved
 RETURN_STATUSES = ("scored", "rejected", "missing")
 PEER_GROUP_TYPES = ("national", "region", "icb_system")
 SCORE_TABLES = ("domain_scores", "pillar_scores", "overall_scores")
+# The tables compared value by value between versions (dma_publish.releases).
+VALUE_TABLES = (*SCORE_TABLES, "benchmarks")
+REVISION_KINDS = ("scheduled", "correction")
+CHANGE_TYPES = ("changed", "added", "removed", "now_withheld", "no_longer_withheld")
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "int8": pa.int8(),
@@ -626,6 +630,95 @@ _FIELD_LIST: list[Field] = [
     ),
     _f("revision_date", "Date", "Date the version was released (ISO 8601).", "date", "string"),
     _f("note", "Note", "What the version changed.", "string", "string"),
+    _f(
+        "revision_kind",
+        "Kind of revision",
+        "scheduled: a planned release or revision (new data); correction: an error fixed, as the "
+        "Code of Practice for Statistics distinguishes them.",
+        "string",
+        "string",
+        enum=REVISION_KINDS,
+    ),
+    # --- changes between versions ----------------------------------------------------------
+    _f(
+        "previous_version",
+        "Previous version",
+        "The earlier version compared with (the last one whose values are archived).",
+        "string",
+        "string",
+        pattern=VERSION_PATTERN,
+    ),
+    _f(
+        "value_table",
+        "Table",
+        "The published table the value is in.",
+        "string",
+        "string",
+        enum=VALUE_TABLES,
+    ),
+    _f(
+        "unit_type",
+        "Unit",
+        "Whose value it is: an organisation, or a peer group (national, region, icb_system).",
+        "string",
+        "string",
+        enum=("organisation", *PEER_GROUP_TYPES),
+    ),
+    _f(
+        "unit_code",
+        "Unit code",
+        "The organisation code (ODS), or the peer group's code.",
+        "string",
+        "string",
+        pattern=CODE_PATTERN,
+    ),
+    _f("unit_name", "Unit name", "The organisation's or peer group's name.", "string", "string"),
+    _f(
+        "value_column",
+        "Column",
+        "The column of the table whose value changed (see the data dictionary).",
+        "string",
+        "string",
+        pattern=ID_PATTERN,
+    ),
+    _f(
+        "change_type",
+        "Change",
+        "changed: a different value; added: a value the previous version did not have; "
+        "removed: a value this version no longer has; now_withheld and no_longer_withheld: "
+        "the value is withheld in one of the two versions, so neither value is shown.",
+        "string",
+        "string",
+        enum=CHANGE_TYPES,
+    ),
+    _f(
+        "old_value",
+        "Old value",
+        "The value in the previous version, exactly as its CSV published it ([z] when that "
+        "version had no value, or when either version withholds it).",
+        "string",
+        "string",
+        required=False,
+        missing=NOT_APPLICABLE,
+    ),
+    _f(
+        "new_value",
+        "New value",
+        "The value in this version, exactly as its CSV publishes it ([z] when this version has "
+        "no value, or when either version withholds it).",
+        "string",
+        "string",
+        required=False,
+        missing=NOT_APPLICABLE,
+    ),
+    _f(
+        "reason",
+        "Reason",
+        "Why the value changed: the reason the revision log gives for this organisation, else "
+        "the version's note.",
+        "string",
+        "string",
+    ),
     # --- disclosure audit ------------------------------------------------------------------
     _count(
         "feasible_levels",
@@ -939,10 +1032,55 @@ _TABLE_LIST: list[Table] = [
     Table(
         "revisions",
         "Revision log",
-        "One row per version of this publication: when it was released and what it changed.",
-        ("version", "revision_date", "note"),
+        "One row per version of this publication: when it was released, whether it was a "
+        "scheduled release or a correction, and what it changed.",
+        ("version", "revision_date", "revision_kind", "note"),
         ("version",),
         formats=("csv",),
+    ),
+    Table(
+        "changes",
+        "Changes between versions",
+        "One row per published value that a version changed, added or removed compared with the "
+        "previous version whose values are archived: scores of organisations and benchmarks of "
+        "peer groups, value by value (the same keys: year, organisation or peer group, care "
+        "setting, measure and column). A value withheld in either version is never shown.",
+        (
+            "version",
+            "previous_version",
+            "revision_date",
+            "revision_kind",
+            "value_table",
+            "year",
+            "unit_type",
+            "unit_code",
+            "unit_name",
+            "care_setting",
+            "measure_type",
+            "measure_id",
+            "measure_name",
+            "value_column",
+            "change_type",
+            "old_value",
+            "new_value",
+            "reason",
+        ),
+        (
+            "version",
+            "value_table",
+            "year",
+            "unit_type",
+            "unit_code",
+            "care_setting",
+            "measure_type",
+            "measure_id",
+            "value_column",
+        ),
+        overrides={
+            "care_setting": {"enum": CARE_SETTINGS},
+            "revision_date": {"description": "Date the version was released (ISO 8601)."},
+        },
+        groupings={"unit_code": "unit_type", "measure_id": "measure_type"},
     ),
     Table(
         "organisation_slice",
@@ -1239,6 +1377,7 @@ _PUBLISHED_LIST: list[Table] = [
     TABLES["organisations"],
     TABLES["disclosure_audit"],
     TABLES["revisions"],
+    TABLES["changes"],
     Table(
         "organisation_slice",
         "One organisation's scores",

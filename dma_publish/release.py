@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -16,14 +17,41 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 CONTACT_PATTERN = EMAIL_PATTERN[:-1] + r"|^https://\S+$"  # an email address or a web page
 
 
+ORG_CODE_PATTERN = r"^[A-Z0-9]{3,5}$"
+REVISION_KINDS = ("scheduled", "correction")
+
+
 class Revision(BaseModel):
-    """One entry in the revision log: which version, when, and what changed."""
+    """One entry in the revision log: which version, when, what changed, and whether it was a
+    scheduled release or revision (new data) or a correction (an error fixed), as the Code of
+    Practice for Statistics distinguishes them. A correction may give the reason for each
+    organisation whose values it changes (`reasons`, by organisation code); the note is the
+    reason for every other value it changes."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str = Field(pattern=VERSION_PATTERN)
     date: dt.date
     note: str = Field(min_length=1)
+    kind: Literal["scheduled", "correction"] = "scheduled"
+    reasons: tuple[tuple[str, str], ...] = ()
+
+    @field_validator("reasons", mode="before")
+    @classmethod
+    def _reasons_mapping(cls, value: object) -> object:
+        """`reasons` is written as a mapping of organisation code to reason."""
+        if isinstance(value, dict):
+            for code, reason in value.items():
+                if not isinstance(code, str) or not re.fullmatch(ORG_CODE_PATTERN, code):
+                    raise ValueError(f"reasons: {code!r} is not an organisation code")
+                if not isinstance(reason, str) or not reason.strip():
+                    raise ValueError(f"reasons: {code}: give the reason as text")
+            return tuple(sorted(value.items()))
+        raise ValueError("reasons: expected a mapping of organisation code to reason")
+
+    def reason_for(self, org_code: str | None) -> str:
+        """Why this version changed a value of org_code (the note, unless it names a reason)."""
+        return dict(self.reasons).get(org_code or "", self.note)
 
 
 class Release(BaseModel):

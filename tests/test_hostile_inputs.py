@@ -154,7 +154,7 @@ CASES = [
     Case(
         "impossible release date",
         RELEASE,
-        _replace("release_date: 2025-09-18", "release_date: 2025-02-30"),
+        _replace("release_date: 2025-10-02", "release_date: 2025-02-30"),
         "release_date",
         "invalid_release",
     ),
@@ -337,7 +337,9 @@ def returns_faults(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Three faults in the 2025 returns file: a 2024 return in it, an answer of 200,000
     characters, and a line of spaces; built once with --check-only."""
     work = tmp_path_factory.mktemp("returns-faults")
-    data = Path(shutil.copytree(DATA, work / "data"))
+    # without the release archive: the rejected returns change published values, and a change
+    # beside a withheld value would stop the build at the comparison with the archived version
+    data = Path(shutil.copytree(DATA, work / "data", ignore=shutil.ignore_patterns("releases")))
     path = data / RETURNS
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     keys = frame[["org_code", "care_setting"]].drop_duplicates().to_numpy().tolist()

@@ -404,7 +404,10 @@ def test_downloads_page_lists_files_with_json_ld(pages):
 
 
 def test_revisions_page_lists_the_log(pages):
-    assert "| 2025.1.0 | 2025-09-18 | First public release. |" in pages["revisions.md"]
+    assert (
+        "| 2025.1.0 | 2025-09-18 | Scheduled release | First public release. |"
+        in pages["revisions.md"]
+    )
 
 
 def test_charts_are_embedded_through_the_seam(pub, downloads):

@@ -48,10 +48,13 @@ RETURNS_2025 = "dma-returns-2025.csv"
 # --- helpers: copies of the inputs, CSV files, the command line -------------------------------
 
 
-def copy_data(dst: Path, returns: bool = True) -> Path:
-    """A copy of the demo inputs (without the returns files when `returns` is false)."""
-    ignore = None if returns else shutil.ignore_patterns("dma-returns-*.csv")
-    shutil.copytree(DATA, dst, ignore=ignore)
+def copy_data(dst: Path, returns: bool = True, archive: bool = False) -> Path:
+    """A copy of the demo inputs (without the returns files when `returns` is false). Without
+    the release archive unless `archive`: a copy whose returns a test changes is compared with
+    no earlier version (compared with the archived one, a planted change to a withheld value
+    would stop the build, as it should: test_releases covers that)."""
+    patterns = ([] if returns else ["dma-returns-*.csv"]) + ([] if archive else ["releases"])
+    shutil.copytree(DATA, dst, ignore=shutil.ignore_patterns(*patterns) if patterns else None)
     (dst / "returns").mkdir(exist_ok=True)
     return dst
 
@@ -686,10 +689,11 @@ def _fake_publication() -> Any:
 
 def _stub_data_and_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the (expensive) data files and charts stages: the failures under test come later."""
-    from dma_publish import api, charts, opendata
+    from dma_publish import api, charts, opendata, pipeline
 
     monkeypatch.setattr(opendata, "publication_tables", lambda *a, **k: {})
     monkeypatch.setattr(opendata, "write_open_data", lambda *a, **k: [])
+    monkeypatch.setattr(pipeline, "write_release_files", lambda *a, **k: [])
     monkeypatch.setattr(api, "write_api", lambda *a, **k: [])
     monkeypatch.setattr(charts, "build_all", lambda *a, **k: {})
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)

@@ -22,8 +22,8 @@ from dma_publish.pages.reference_pages import (
     comparability_page,
     dictionary_page,
     downloads_page,
-    revisions_page,
 )
+from dma_publish.pages.releases import revisions_page, version_pages
 from dma_publish.pages.site import Site, rel
 
 __all__ = ["md_text", "page_inventory", "write_pages"]
@@ -131,6 +131,7 @@ def build_pages(
         pages[org.path] = organisation_page(site, org, links)
     for domain_id in site.domain_ids():
         pages[site.domain_path(domain_id)] = domain_page(site, domain_id, links)
+    pages.update(version_pages(site, downloads))
     if not pub.has_domains:  # published scores only: no domain index, no comparability notes
         del pages["domains/index.md"], pages["comparability.md"]
     return dict(sorted(pages.items()))
@@ -201,4 +202,7 @@ def write_pages(
         target = docs_dir / rel_path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8", newline="\n")
+    from dma_publish.pages.releases import FEED, atom_feed
+
+    (docs_dir / FEED).write_bytes(atom_feed(site))  # the Atom feed of versions and corrections
     return list(pages)

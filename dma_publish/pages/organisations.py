@@ -403,11 +403,14 @@ def _description(site: Site, org: Org) -> str:
 
 def organisation_page(site: Site, org: Org, links: PageLinks) -> str:
     """The page of one trust or ICB."""
+    from dma_publish.pages.releases import corrections_note
+
     page = org.path
     sections = [setting_section(site, org, s, page, links) for s in org.care_settings]
     latest = [(s["setting"], s["year"]) for s in sections if s.get("year") is not None]
     context: dict[str, Any] = {
         "withheld": withheld_note(site, org, latest) if site.pub.has_domains else None,
+        "corrections": corrections_note(site, org),
         "site": site,
         "org": org,
         "icb": site.orgs.get(org.icb_code),

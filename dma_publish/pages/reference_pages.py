@@ -237,17 +237,6 @@ def dictionary_page(site: Site) -> str:
     )
 
 
-def revisions_page(site: Site) -> str:
-    """The revision policy and the log of every version, newest first."""
-    rows = [[r.version, r.date.isoformat(), r.note] for r in reversed(site.release.revisions)]
-    return render(
-        "revisions.md.j2",
-        "revisions.md",
-        site=site,
-        log=md_table(["Version", "Date", "What changed"], rows),
-    )
-
-
 DATA_QUALITY = "about/data-quality.md"
 RESPONSE_HEADING = "## Returns received, rejected and missing {#returns}"
 

@@ -23,6 +23,9 @@ PAGE_KINDS = [
     "methodology",
     "data dictionary",
     "comparability",
+    "revisions",
+    "superseded version",
+    "corrected trust",
     "404",
 ]
 # With the search open, axe looks at the header (search box, dialog and results) by default: the
@@ -39,6 +42,9 @@ def _path(kind: str, chart_pages: dict[str, str]) -> str:
         "methodology": "about/methodology.html",
         "data dictionary": "data-dictionary.html",
         "comparability": "comparability.html",
+        "revisions": "revisions.html",
+        "superseded version": "releases/2025.1.0.html",
+        "corrected trust": "trusts/Z00.html",
         "404": "trusts/no-such-organisation.html",
     }
     return fixed.get(kind) or chart_pages[kind]

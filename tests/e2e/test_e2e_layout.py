@@ -19,6 +19,9 @@ FIXED_PAGES = {
     "organisations index": "organisations/index.html",
     "comparability": "comparability.html",
     "methodology": "about/methodology.html",
+    "revisions": "revisions.html",
+    "superseded version": "releases/2025.1.0.html",
+    "corrected trust": "trusts/Z00.html",
 }
 KINDS = [*FIXED_PAGES, "region", "icb", "trust", "two-setting trust", "domain"]
 
