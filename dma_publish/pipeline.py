@@ -552,9 +552,22 @@ def _publish_into(
         stage.count(len(chart_set), "charts")
     linked: dict[str, charts.Chart] = {}
     with log.stage("pages") as stage:
-        written = pages.write_pages(
-            pub, docs_dir, downloads=downloads, charts=chart_set, linked_charts=linked
-        )
+        texts = pages.build_pages(pub, downloads=downloads, charts=chart_set, linked_charts=linked)
+        stage.count(len(texts), "pages")
+    with log.stage("chart files") as stage:
+        # every chart a page shows, drawn as SVG, with its CSV and spec; a real build also
+        # leaves them in the repository's charts/ folder
+        targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
+        sizes: dict[str, tuple[int, int]] = {}
+        if linked:
+            stage.total(len(linked), "charts")
+            sizes = charts.write_chart_files(
+                linked.values(), targets, footer=opendata.source_note(pub), progress=stage.advance
+            )
+        del chart_set, linked
+    with log.stage("page files") as stage:
+        written = pages.save_pages(pub, docs_dir, texts, sizes)
+        del texts
         stage.count(len(written), "pages")
         if provenance is not None and docs_dir.resolve() != source_docs.resolve():
             from dma_publish.pages.published import data_quality_page, methodology_page
@@ -566,15 +579,6 @@ def _publish_into(
                 (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
         elif docs_dir.resolve() != source_docs.resolve():
             _add_audit_section(pub, docs_dir / "about" / "data-quality.md")
-    with log.stage("chart files") as stage:
-        # every chart a page shows, as SVG, PNG and CSV; a real build also leaves them in the
-        # repository's charts/ folder
-        targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
-        if linked:
-            stage.total(len(linked), "charts")
-            charts.write_chart_files(
-                linked.values(), targets, footer=opendata.source_note(pub), progress=stage.advance
-            )
     with log.stage("mkdocs") as stage:
         extra, drop = mkdocs_arguments(pub)
         with _build_date(opendata.release_datetime(pub.release)):

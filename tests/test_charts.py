@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import struct
 from dataclasses import replace
 from functools import cache
 from html.parser import HTMLParser
@@ -505,52 +504,57 @@ class _Parsed(HTMLParser):
 
 
 def _view(parsed: _Parsed) -> dict:
-    """The attributes of the element the chart renders into."""
-    return next(a for t, a in parsed.tags if t == "div" and a.get("class") == "dma-chart__view")
+    """The attributes of the chart's image."""
+    return next(a for t, a in parsed.tags if t == "img" and a.get("class") == "dma-chart__view")
 
 
-def test_chart_html_has_the_spec_summary_and_an_accessible_table(pub: Publication) -> None:
+def test_chart_html_has_the_image_summary_and_an_accessible_table(pub: Publication) -> None:
     chart = charts.org_pillar_profile(pub, "RA1", "acute", 2025)
-    html = charts.chart_html(chart)
+    html = charts.chart_html(chart, image="../downloads/charts/org-ra1-acute-2025-pillars.svg")
     assert html.startswith('<figure class="dma-chart" id="org-ra1-acute-2025-pillars"')
     assert "\n\n" not in html and not re.search(r"^\s", html, re.M)  # one raw HTML block
     parsed = _Parsed()
     parsed.feed(html)
     view = _view(parsed)
-    assert view["role"] == "img" and view["aria-label"] == chart.description
-    assert json.loads(parsed.text["script"]) == chart.spec
+    # the image drawn at build time, named by the chart's description; no spec, no script
+    assert view["src"] == "../downloads/charts/org-ra1-acute-2025-pillars.svg"
+    assert view["alt"] == chart.description and view["loading"] == "lazy"
+    assert "<script" not in html and json.dumps(chart.spec["datasets"])[:40] not in html
     assert parsed.text["caption"] == chart.table_caption
     scopes = [a.get("scope") for t, a in parsed.tags if t == "th"]
     assert scopes == ["col"] * len(chart.columns) + [None] * len(chart.rows)  # row headers
     table = html.split("<table>")[1].split("</table>")[0]
     assert "style=" not in table and "class=" not in table
     assert chart.summary in html
-    # Reached by keyboard, its summary and key announced; the table comes before the drawing.
-    assert view["tabindex"] == "0"
+    # its summary and key describe it; the table comes before the image
     assert view["aria-describedby"] == f"{chart.chart_id}-summary {chart.chart_id}-key"
     assert html.index('class="dma-chart__data"') < html.index('class="dma-chart__view"')
+    # its size is filled in once it is drawn; a chart with no size is a fault
+    assert view["data-dma-size"] == chart.chart_id and "width=" not in html
+    filled = charts.fill_sizes(html, {chart.chart_id: (440, 486)})
+    assert 'width="440" height="486"' in filled and "data-dma-size" not in filled
+    with pytest.raises(KeyError):
+        charts.fill_sizes(html, {})
 
 
 def test_chart_html_escapes_every_text() -> None:
     pub = make_pub({"RA1": 'R&D </script><b>"Trust"</b> <!--'})
     chart = charts.org_pillar_profile(pub, "RA1", "acute", 2025)
-    html = charts.chart_html(chart)
-    assert html.count("</script>") == 1 and "<!--" not in html and "<b>" not in html
+    html = charts.chart_html(chart, image='a "b".svg')
+    assert "</script>" not in html and "<!--" not in html and "<b>" not in html
     parsed = _Parsed()
     parsed.feed(html)
-    assert json.loads(parsed.text["script"]) == chart.spec
-    assert 'R&D </script><b>"Trust"</b> <!--' in _view(parsed)["aria-label"]
+    assert 'R&D </script><b>"Trust"</b> <!--' in _view(parsed)["alt"]
+    assert _view(parsed)["src"] == 'a "b".svg'
 
 
-def test_chart_assets_are_written_as_classic_scripts(tmp_path: Path) -> None:
+def test_the_chart_script_only_makes_pngs_in_the_browser(tmp_path: Path) -> None:
     charts.write_chart_assets(tmp_path)
-    bundle = (tmp_path / "assets/js/vega-bundle.js").read_text(encoding="utf-8")
     page = (tmp_path / "assets/js/charts.js").read_text(encoding="utf-8")
-    assert charts.CHART_SCRIPTS == ("assets/js/vega-bundle.js", "assets/js/charts.js")
-    assert "window.vegaEmbed=" in bundle and bundle.rstrip().endswith("})();")
-    assert not re.search(r"^\s*(import|export)\s", bundle, re.M)  # not an ES module
-    assert "document$" in page and "DOMContentLoaded" in page and "actions: false" in page
-    assert "http" not in page
+    assert charts.CHART_SCRIPTS == ("assets/js/charts.js",)
+    assert sorted(p.name for p in (tmp_path / "assets/js").iterdir()) == ["charts.js"]  # no Vega
+    assert "document$" in page and "DOMContentLoaded" in page and "toBlob" in page
+    assert "http" not in page and "vega" not in page.lower()
 
 
 FOOTER = (
@@ -559,36 +563,30 @@ FOOTER = (
 )
 
 
-def _png_size(data: bytes) -> tuple[int, int]:
-    """A PNG's width and height, from its signature and IHDR chunk."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-def test_chart_files_are_svg_png_csv_and_spec_each_with_the_footer(
+def test_chart_files_are_svg_csv_and_spec_each_with_the_footer(
     pub: Publication, tmp_path: Path
 ) -> None:
     chosen = [
         charts.national_level_counts(pub, 2025, "acute"),
         charts.org_pillar_profile(pub, "RA1", "acute", 2025),
     ]
-    written = charts.write_chart_files(chosen, [tmp_path / "a", tmp_path / "b"], footer=FOOTER)
-    assert list(written) == [c.chart_id for c in chosen]
+    sizes = charts.write_chart_files(chosen, [tmp_path / "a", tmp_path / "b"], footer=FOOTER)
+    assert list(sizes) == [c.chart_id for c in chosen]
     for chart in chosen:
         files = charts.chart_files(chart.chart_id)
-        assert written[chart.chart_id] == files
         for folder in ("a", "b"):
             here = tmp_path / folder
             svg = ElementTree.fromstring((here / files.svg).read_bytes())  # well-formed XML
             texts = [t.text for t in svg.iter() if t.tag.endswith(("}text", "}tspan")) and t.text]
             assert chart.title in texts and FOOTER[1] in texts
             assert any(t.startswith("Source: Digital Maturity Assessment 2025") for t in texts)
-            width, height = _png_size((here / files.png).read_bytes())
-            assert (width, height) == (int(svg.get("width")), int(svg.get("height")))
+            # the size the page gives the image is the SVG's own
+            assert sizes[chart.chart_id] == (int(svg.get("width")), int(svg.get("height")))
+            assert sizes[chart.chart_id][0] == charts.render.STATIC_WIDTH
+            assert not (here / files.png).exists()  # PNGs are made in the browser
             spec = json.loads((here / files.spec).read_text(encoding="utf-8"))
             assert spec == charts.static_spec(chart, FOOTER)
-            assert spec["title"]["text"] == chart.title
+            assert spec["title"]["text"] == [chart.title]
             assert spec["vconcat"][0]["title"]["orient"] == "bottom"  # the footer, below
             table = pd.read_csv(here / files.csv, comment="#", dtype=str, keep_default_na=False)
             assert list(table.columns) == list(chart.columns)
@@ -596,9 +594,15 @@ def test_chart_files_are_svg_png_csv_and_spec_each_with_the_footer(
             head = (here / files.csv).read_text(encoding="utf-8").splitlines()[:4]
             assert head[:3] == [f"# {chart.title}", f"# {FOOTER[0]}", f"# {FOOTER[1]}"]
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == sorted(
-        f"{c.chart_id}.{x}" for c in chosen for x in ("svg", "png", "csv", "vl.json")
-    )
+    assert names == sorted(f"{c.chart_id}.{x}" for c in chosen for x in ("svg", "csv", "vl.json"))
+
+
+def test_a_long_title_is_wrapped_within_the_image(pub: Publication) -> None:
+    chart = charts.org_pillar_profile(pub, "RA1", "acute", 2025)
+    long = replace(chart, title="Member trusts' pillar scores against the national spread, " * 2)
+    lines = charts.static_spec(long, FOOTER)["title"]["text"]
+    assert len(lines) > 1 and all(len(line) <= charts.render.TITLE_CHARS for line in lines)
+    assert " ".join(lines) == long.title.strip()
 
 
 def test_a_chart_csv_quotes_a_hash_so_the_comment_reader_keeps_the_cell() -> None:
@@ -712,14 +716,10 @@ def test_chart_images_are_the_same_whichever_process_draws_them_and_in_any_order
     # a gradient legend: Vega numbers its gradients on from every image the process drew before
     first = render_images(specs, workers=1)
     again = render_images(list(reversed(specs)), workers=1)
-    assert first == list(reversed(again))  # SVG and PNG alike
-    assert all('id="gradient_0"' in svg for svg, _ in first)
+    assert first == list(reversed(again))
+    assert all('id="gradient_0"' in svg for svg in first)
     raw = [vl_convert.vegalite_to_svg(s, vl_version=charts.render.VL_VERSION) for s in specs * 2]
-    assert [_stable_ids(s) for s in raw] == [svg for svg, _ in first] * 2
-    # the PNG is the pixels of the SVG, whatever its ids are called: vl-convert's own PNG
-    assert [png for _, png in first] == [
-        vl_convert.vegalite_to_png(s, vl_version=charts.render.VL_VERSION) for s in specs
-    ]
+    assert [_stable_ids(s) for s in raw] == first * 2
     # helper processes (at least 8 images per helper) give the same files as this process alone
     many = specs * 8
     assert render_images(many, workers=2) == first * 8
@@ -734,7 +734,7 @@ def test_cached_chart_images_are_the_images_drawn(
     specs = [charts.static_spec(charts.national_overall_distribution(pub, 2025, "acute"), FOOTER)]
     drawn = render.draw_images(specs, workers=1)
     kept = sorted((tmp_path / "cache").iterdir())
-    assert [p.suffix for p in kept] == [".png", ".sha256", ".svg"]  # SVG, PNG and their digest
+    assert [p.suffix for p in kept] == [".sha256", ".svg"]  # the SVG and its digest
     assert drawn == render.render_images(specs, workers=1)
     real_render = render.render_images
     monkeypatch.setattr(render, "render_images", lambda *a, **k: pytest.fail("drawn again"))
@@ -745,13 +745,13 @@ def test_cached_chart_images_are_the_images_drawn(
     monkeypatch.setattr(
         render, "render_images", lambda *a, **k: redrawn.append(1) or real_render(*a, **k)
     )
-    png, digest, svg = kept
+    digest, svg = kept
     for damage in (
         lambda: svg.write_bytes(svg.read_bytes()[:100]),
-        lambda: png.write_bytes(png.read_bytes()[:-1] + b"x"),
+        lambda: svg.write_bytes(svg.read_bytes()[:-8] + b"altered>"),
         lambda: digest.unlink(),
         lambda: svg.write_bytes(b"\xff\xfe not utf-8"),
-        lambda: png.unlink(),
+        lambda: svg.unlink(),
     ):
         damage()
         assert render.draw_images(specs, workers=1) == drawn
@@ -790,7 +790,7 @@ def test_a_chart_image_is_laid_out_in_fonts_of_the_widths_it_is_shown_in(pub: Pu
     from dma_publish.charts.render import _draw
 
     chart = charts.national_level_counts(pub, 2025, "acute")
-    svg, _ = _draw(charts.static_spec(chart, FOOTER))
+    svg = _draw(charts.static_spec(chart, FOOTER))
     families = set(re.findall(r'font-family="([^"]*)"', svg))
     assert families == {charts.style.STATIC_FONT}
     assert charts.style.STATIC_FONT.startswith("'Liberation Sans', Arial")

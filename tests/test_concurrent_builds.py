@@ -43,7 +43,8 @@ api.write_api = lambda *a, **k: []
 charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
 charts.write_chart_files = lambda *a, **k: {}
-pages.write_pages = lambda *a, **k: []
+pages.build_pages = lambda *a, **k: {}
+pages.save_pages = lambda *a, **k: []
 
 def mkdocs_build(config, staging, extra, docs_dir=None, **_):
     staging = Path(staging)
@@ -213,7 +214,7 @@ def _stub_stages(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Path]) -> None
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)
     monkeypatch.setattr(charts, "write_chart_files", lambda *a, **k: {})
 
-    def write_pages(pub: Any, docs_dir: Path, **kwargs: Any) -> list[str]:
+    def save_pages(pub: Any, docs_dir: Path, *args: Any, **kwargs: Any) -> list[str]:
         seen["docs"] = Path(docs_dir)
         (Path(docs_dir) / "index.md").write_text("# generated\n", encoding="utf-8")
         return ["index.md"]
@@ -224,7 +225,8 @@ def _stub_stages(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Path]) -> None
         Path(staging).mkdir(parents=True)
         (Path(staging) / "index.html").write_text("new", encoding="utf-8")
 
-    monkeypatch.setattr(pages, "write_pages", write_pages)
+    monkeypatch.setattr(pages, "build_pages", lambda *a, **k: {})
+    monkeypatch.setattr(pages, "save_pages", save_pages)
     monkeypatch.setattr(pipeline, "mkdocs_build", mkdocs_build)
 
 
@@ -258,10 +260,10 @@ def test_disk_full_is_a_clear_error_and_leaves_nothing_behind(monkeypatch, tmp_p
     _stub_stages(monkeypatch, seen)
     from dma_publish import pages
 
-    def full(pub: Any, docs_dir: Path, **kwargs: Any) -> None:
+    def full(pub: Any, docs_dir: Path, *args: Any, **kwargs: Any) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(Path(docs_dir) / "index.md"))
 
-    monkeypatch.setattr(pages, "write_pages", full)
+    monkeypatch.setattr(pages, "save_pages", full)
     site = tmp_path / "site"
     previous = _previous_site(site)
     with pytest.raises(PublishError, match="No space left on device .*index.md"):

@@ -708,7 +708,7 @@ def test_failure_while_writing_pages_leaves_the_site(monkeypatch, tmp_path: Path
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("pages failed")
 
-    monkeypatch.setattr(pages, "write_pages", broken)
+    monkeypatch.setattr(pages, "build_pages", broken)
     before = fake_site(tmp_path / "site")
     with pytest.raises(RuntimeError, match="pages failed"):
         pipeline.publish(
@@ -723,7 +723,8 @@ def test_failure_during_mkdocs_leaves_the_site_and_the_next_build_recovers(
     from dma_publish import pages, pipeline
 
     _stub_data_and_charts(monkeypatch)
-    monkeypatch.setattr(pages, "write_pages", lambda *a, **k: [])
+    monkeypatch.setattr(pages, "build_pages", lambda *a, **k: {})
+    monkeypatch.setattr(pages, "save_pages", lambda *a, **k: [])
 
     def half_then_fail(
         config: Path, site_dir: Path, extra: dict, docs_dir: Path | None = None, **_: Any
@@ -762,7 +763,7 @@ def test_cli_exits_1_on_an_unexpected_failure_and_keeps_the_site(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("pages failed")
 
-    monkeypatch.setattr(pages, "write_pages", broken)
+    monkeypatch.setattr(pages, "build_pages", broken)
     before = fake_site(tmp_path / "site")
     result = run_cli(
         "--data", str(planted.data), "--site", str(tmp_path / "site"),
@@ -786,7 +787,8 @@ charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
 charts.write_chart_files = lambda *a, **k: {}
 # the pages of the planted build, already generated: the real mkdocs stage then builds them
-pages.write_pages = lambda pub, docs_dir, **k: sorted(
+pages.build_pages = lambda *a, **k: {}
+pages.save_pages = lambda pub, docs_dir, *a, **k: sorted(
     str(p.relative_to(shutil.copytree(source_docs, docs_dir, dirs_exist_ok=True))) for p in Path(docs_dir).rglob("*.md")
 )
 release = types.SimpleNamespace(version="0.0.0", status="final")

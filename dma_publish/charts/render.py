@@ -1,12 +1,16 @@
-"""Charts into pages and files: the HTML block, the page scripts, and each chart's downloads
-(SVG, PNG, CSV of its data, Vega-Lite spec)."""
+"""Charts into pages and files: the HTML block, the page script, and each chart's files.
+
+A chart is drawn once, at build time, as an SVG image with its title, how to read it and the
+footer (source, licence, release): the page shows that image (no JavaScript needed to see it),
+and the same file is its SVG download. The PNG download is made in the reader's browser from the
+SVG (assets/charts.js). The chart's data (CSV) and Vega-Lite spec are files beside it."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -16,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +29,22 @@ import vl_convert
 from dma_publish.charts.builders import Chart
 from dma_publish.charts.style import DARK_GREY, STATIC_FONT, STATS, TEXT
 
-# Vega-Lite 6 compiles to Vega 6, the Vega that vl-convert bundles (Vega-Lite 5 compiles to Vega 5
-# and vega-embed warns of the mismatch). Altair 5.5 validates against Vega-Lite 5.20, whose
-# schema the specs here keep to.
+# Vega-Lite 6 compiles to Vega 6, the Vega that vl-convert bundles. Altair 5.5 validates against
+# Vega-Lite 5.20, whose schema the specs here keep to.
 VL_VERSION = "6.4"
 ASSET_DIR = Path("assets") / "js"
-BUNDLE_NAME = "vega-bundle.js"
 SCRIPT_NAME = "charts.js"
-# Loaded in this order by overrides/main.html on pages with a chart (paths relative to the docs folder).
-CHART_SCRIPTS = ((ASSET_DIR / BUNDLE_NAME).as_posix(), (ASSET_DIR / SCRIPT_NAME).as_posix())
+# Loaded by overrides/main.html on pages with a chart (path relative to the docs folder).
+CHART_SCRIPTS = ((ASSET_DIR / SCRIPT_NAME).as_posix(),)
 PAGE_SCRIPT = Path(__file__).resolve().parent.parent / "assets" / SCRIPT_NAME
-BUNDLE_CACHE = Path(__file__).resolve().parent.parent.parent / ".cache" / "vega"
 # Images drawn by earlier builds, by what they depend on (see `draw_images`).
-IMAGE_CACHE = BUNDLE_CACHE.parent / "chart-images"
-STATIC_WIDTH = 640
+IMAGE_CACHE = Path(__file__).resolve().parent.parent.parent / ".cache" / "chart-images"
+# An image's width in CSS pixels: the page shows it at up to 1.2 times this on a wide screen and
+# shrinks it to fit a phone (343 px of a 375 px screen: 12 px labels shown at 9.4 px).
+STATIC_WIDTH = 440
+# Characters per line of the title, the words under it and the footer (13 px bold, 12 px and
+# 10 px Liberation Sans), so that none runs past the image's width.
+TITLE_CHARS, KEY_CHARS, FOOTER_CHARS = 54, 68, 84
 TITLE_CONFIG = {"color": TEXT, "subtitleColor": DARK_GREY, "anchor": "start"}
 
 
@@ -89,19 +95,22 @@ def chart_html(
     row_href: Callable[[str], str | None] | None = None,
     table_summary: str = "Table of this chart's data (the chart as text)",
     downloads: str = "",
+    image: str = "",
 ) -> str:
-    """The whole chart block for a Markdown page: figure, spec, summary, key and data table,
-    and `downloads` (HTML, one line: links to the chart's files) at the figure's end.
+    """The whole chart block for a Markdown page: figure, title, summary, data table, the drawn
+    image (`image`: its address from the page) and `downloads` (HTML, one line) at the end.
 
     Raw HTML with no blank lines, so Python-Markdown passes it through untouched; every text is
-    escaped. The page script renders the spec into the view; without it the words and table stand.
-    `row_href` links the table's row headers (by the chart's row keys) to pages; `table_summary`
-    is the words that open the table.
+    escaped. The image is the chart's SVG file, drawn at build time with its title, how to read
+    it and its source below: nothing on the page needs a script to be seen or printed. Its size
+    is not known until it is drawn, so the image carries a slot (`size_slot`) that
+    `fill_sizes` fills in once it is. `row_href` links the table's row headers (by the chart's
+    row keys) to pages; `table_summary` is the words that open the table.
     """
     cid = escape(chart.chart_id)
-    # The summary comes first and the table, the chart's text alternative, before the drawing.
-    # The drawing takes keyboard focus (tabindex 0) and is announced as an image named by its
-    # description, described by the summary and how to read it.
+    # The summary comes first and the table, the chart's text alternative, before the image. The
+    # image is named by its description and described by the summary and how to read it. Its
+    # title and key are drawn in it, so their words on the page are for screen readers only.
     lines = [
         f'<figure class="dma-chart" id="{cid}" data-chart-kind="{escape(chart.kind)}">',
         f'<figcaption class="dma-chart__title">{escape(chart.title)}</figcaption>',
@@ -110,65 +119,46 @@ def chart_html(
         f'<div class="dma-chart__table" role="region" tabindex="0" style="overflow-x:auto" '
         f'aria-label="{escape(chart.table_caption)}">',
         _table_html(chart, row_href) + "</div></details>",
-        f'<div class="dma-chart__view" role="img" tabindex="0" '
-        f'aria-label="{escape(chart.description)}" aria-describedby="{cid}-summary {cid}-key">'
-        "</div>",
-        f'<script type="application/json" class="dma-chart__spec">{spec_json(chart.spec)}</script>',
+        f'<img class="dma-chart__view" src="{escape(image)}" alt="{escape(chart.description)}" '
+        f'aria-describedby="{cid}-summary {cid}-key" {size_slot(chart.chart_id)} '
+        'loading="lazy" decoding="async">',
         f'<p class="dma-chart__key" id="{cid}-key">{escape(chart.key)}</p>{downloads}</figure>',
     ]
     return "\n".join(lines) + "\n"
 
 
-@cache
-def vega_bundle() -> str:
-    """Vega, Vega-Lite and vega-embed from vl-convert, as a classic script (works from file://).
-
-    The bundle is an ES module body with no imports or exports that sets window.vegaEmbed;
-    wrapped in a function it runs as a classic script, without leaking its names.
-    """
-    versions = (
-        f"vega {vl_convert.get_vega_version()}, vega-lite {VL_VERSION}, "
-        f"vega-embed {vl_convert.get_vega_embed_version()}"
-    )
-    body = _cached_bundle_body()
-    return (
-        f"/* Vega, Vega-Lite and vega-embed ({versions}), BSD-3-Clause, bundled by "
-        "vl-convert-python at build time. */\n"
-        '(function () {\n"use strict";\n' + body + "\n})();\n"
-    )
+def size_slot(chart_id: str) -> str:
+    """What stands for an image's width and height in a page until it is drawn."""
+    return f'data-dma-size="{escape(chart_id)}"'
 
 
-def _cached_bundle_body() -> str:
-    """vl-convert's bundle, cached on disk per vl-convert and Vega-Lite version (3 s to make).
+_SIZE_SLOT = re.compile(r'data-dma-size="([^"]*)"')
 
-    The bundle depends only on those versions, so a cached copy gives the same bytes.
-    """
-    version = getattr(vl_convert, "__version__", "unknown")
-    path = BUNDLE_CACHE / f"vega-bundle-{version}-vl{VL_VERSION}.js"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    body = vl_convert.javascript_bundle(vl_version=VL_VERSION)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(body, encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        pass  # a read-only checkout just rebuilds the bundle each time
-    return body
+
+def fill_sizes(text: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """A page with each image's size slot filled with its width and height (so the page does
+    not move when the image arrives). A chart with no size is a fault: it raises KeyError."""
+    if "data-dma-size=" not in text:
+        return text
+
+    def size(match: re.Match[str]) -> str:
+        width, height = sizes[unescape(match.group(1))]
+        return f'width="{width}" height="{height}"'
+
+    return _SIZE_SLOT.sub(size, text)
 
 
 def write_chart_assets(site_docs_dir: Path) -> None:
-    """Write the chart scripts into the docs folder: assets/js/vega-bundle.js and charts.js."""
+    """Write the chart script (PNG downloads made in the browser) into the docs folder."""
     out = Path(site_docs_dir) / ASSET_DIR
     out.mkdir(parents=True, exist_ok=True)
-    (out / BUNDLE_NAME).write_text(vega_bundle(), encoding="utf-8")
     (out / SCRIPT_NAME).write_text(PAGE_SCRIPT.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 @dataclass(frozen=True)
 class ChartFiles:
-    """A chart's downloadable files: names within each output folder (the chart id and a suffix)."""
+    """A chart's downloads: names within each output folder (the chart id and a suffix). `png` is
+    not a file: it is the name the browser saves the PNG it makes from the SVG under."""
 
     svg: str
     png: str
@@ -191,15 +181,25 @@ def static_spec(chart: Chart, footer: Sequence[str] = ()) -> dict[str, Any]:
     and the footer lines (source, licence, release) below, clear of the chart."""
     spec = json.loads(json.dumps(chart.spec))
     spec["width"] = STATIC_WIDTH
-    spec["title"] = {"text": chart.title, "subtitle": _wrap(chart.key, 95)}
-    spec["config"] = {**spec.get("config", {}), "font": STATIC_FONT, "title": TITLE_CONFIG}
+    spec["title"] = {
+        "text": _wrap(chart.title, TITLE_CHARS),
+        "subtitle": _wrap(chart.key, KEY_CHARS),
+    }
+    # aria: false - an image's marks are not read out one by one (the page names the image and
+    # gives its table); without an aria-label on every mark the SVG is a third smaller
+    spec["config"] = {
+        **spec.get("config", {}),
+        "aria": False,
+        "font": STATIC_FONT,
+        "title": TITLE_CONFIG,
+    }
     if not footer:
         return spec
     # The chart becomes the one view of a vertical concatenation, and the footer that view's
     # title, set at its bottom: Vega lays it out below the axes and legends, so it never overlaps.
     view = {key: spec.pop(key) for key in VIEW_KEYS if key in spec}
     view["title"] = {
-        "text": [line for text in footer for line in _wrap(text, 125)],
+        "text": [line for text in footer for line in _wrap(text, FOOTER_CHARS)],
         **FOOTER_TITLE,
     }
     spec["vconcat"] = [view]
@@ -229,22 +229,18 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-# vl-convert renders one image at a time in a process (about 0.1 s each, nearly all of it in
-# Vega's layout), so helper processes, one per core, render them. A helper is a bare interpreter
-# running this loop (not multiprocessing, which would import the caller's main module again).
-# A helper sees no system fonts (FONTCONFIG_FILE names a configuration with an empty folder):
-# vl-convert then lays out and rasterises text in the Liberation Sans it carries, so an image
-# does not depend on the fonts a machine has; and with a system copy of Liberation Sans present
-# it opened and mapped that file again for every piece of text it measured, thousands of times
-# per image (0.5 s an SVG instead of 0.12, most of it in the kernel).
-# The PNG is rasterised from the SVG (vl-convert's own vegalite_to_png does the same, with a
-# second layout): the same pixels, whatever the ids in the SVG are called.
+# vl-convert draws one image at a time in a process (about 0.1 s each, nearly all of it in Vega's
+# layout), so helper processes, one per core, draw them. A helper is a bare interpreter running
+# this loop (not multiprocessing, which would import the caller's main module again). A helper
+# sees no system fonts (FONTCONFIG_FILE names a configuration with an empty folder): vl-convert
+# then lays out text in the Liberation Sans it carries, so an image does not depend on the fonts
+# a machine has; and with a system copy of Liberation Sans present it opened and mapped that file
+# again for every piece of text it measured (0.5 s an SVG instead of 0.12).
 _HELPER = """
-import base64, json, sys, vl_convert
+import json, sys, vl_convert
 for line in sys.stdin:
     svg = vl_convert.vegalite_to_svg(json.loads(line), vl_version=sys.argv[1])
-    png = vl_convert.svg_to_png(svg, scale=1.0, ppi=72.0)
-    sys.stdout.write(json.dumps([svg, base64.b64encode(png).decode("ascii")]) + "\\n")
+    sys.stdout.write(json.dumps(svg) + "\\n")
     sys.stdout.flush()
 """
 MIN_IMAGES_PER_HELPER = 8
@@ -253,7 +249,7 @@ MIN_IMAGES_PER_HELPER = 8
 _DEF_ID = re.compile(
     r'(?<=id=")((?:gradient_|clip|pattern_)\d+)(?=")|(?<=url\(#)((?:gradient_|clip|pattern_)\d+)(?=\))'
 )
-Image = tuple[str, bytes]  # a chart drawn: SVG text and PNG bytes
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="(\d+(?:\.\d+)?)"[^>]*?\sheight="(\d+(?:\.\d+)?)"')
 
 
 def _stable_ids(svg: str) -> str:
@@ -271,10 +267,17 @@ def _stable_ids(svg: str) -> str:
     return _DEF_ID.sub(renumber, svg)
 
 
-def _draw(spec: dict[str, Any]) -> Image:
-    """One spec as SVG text and PNG bytes, drawn in this process."""
-    svg = vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
-    return svg, vl_convert.svg_to_png(svg, scale=1.0, ppi=72.0)
+def svg_size(svg: str) -> tuple[int, int]:
+    """An SVG's width and height in CSS pixels, from its root element (rounded up)."""
+    match = _SVG_SIZE.search(svg)
+    if match is None:
+        raise ValueError("an SVG without a width and height on its root element")
+    return math.ceil(float(match.group(1))), math.ceil(float(match.group(2)))
+
+
+def _draw(spec: dict[str, Any]) -> str:
+    """One spec as SVG text, drawn in this process."""
+    return vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
 
 
 def _helpers(n_images: int, workers: int | None) -> int:
@@ -311,21 +314,21 @@ class _Images:
         self,
         specs: list[dict[str, Any]],
         progress: Callable[[int], None] | None = None,
-        done: Callable[[int, Image], None] | None = None,
+        done: Callable[[int, str], None] | None = None,
     ) -> None:
         self.specs = specs
         self.progress = progress
         self.done = done
-        self.drawn: list[Image | None] = [None] * len(specs)
+        self.drawn: list[str | None] = [None] * len(specs)
         self._lock = threading.Lock()
         self._next = 0
 
-    def put(self, i: int, image: Image) -> None:
+    def put(self, i: int, svg: str) -> None:
         """Image i is drawn (its ids renumbered, so it is final)."""
-        image = (_stable_ids(image[0]), image[1])
-        self.drawn[i] = image
+        svg = _stable_ids(svg)
+        self.drawn[i] = svg
         if self.done is not None:
-            self.done(i, image)
+            self.done(i, svg)
         if self.progress is not None:
             self.progress(1)
 
@@ -358,12 +361,12 @@ def _helper(images: _Images) -> None:
             try:
                 proc.stdin.write(json.dumps(images.specs[i], allow_nan=False) + "\n")
                 proc.stdin.flush()
-                line = proc.stdout.readline()
-                svg, png = json.loads(line)  # no line: the helper died
-                image = svg, base64.b64decode(png)
+                svg = json.loads(proc.stdout.readline())  # no line: the helper died
+                if not isinstance(svg, str):
+                    raise ValueError("not an SVG")
             except (OSError, ValueError):
                 break  # image i is left for this process
-            images.put(i, image)
+            images.put(i, svg)
     finally:
         with contextlib.suppress(OSError):
             proc.stdin.close()
@@ -375,14 +378,14 @@ def render_images(
     specs: list[dict[str, Any]],
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
-    done: Callable[[int, Image], None] | None = None,
-) -> list[Image]:
-    """Each Vega-Lite spec as (SVG text, PNG bytes), in order, drawn by `workers` helper
-    processes (by default one per core), each taking the next image not yet taken, so the work
-    balances itself. Every image is the same whichever helper drew it, and in whatever order.
-    Whatever no helper returns (none could start, or one died) is drawn in this process, which
-    sees the system's fonts: the same image where the system has no other Liberation Sans.
-    `done(i, image)` is told of each image a helper draws, as it is drawn (from any thread)."""
+    done: Callable[[int, str], None] | None = None,
+) -> list[str]:
+    """Each Vega-Lite spec as SVG text, in order, drawn by `workers` helper processes (by
+    default one per core), each taking the next image not yet taken, so the work balances
+    itself. Every image is the same whichever helper drew it, and in whatever order. Whatever
+    no helper returns (none could start, or one died) is drawn in this process, which sees the
+    system's fonts: the same image where the system has no other Liberation Sans.
+    `done(i, svg)` is told of each image a helper draws, as it is drawn (from any thread)."""
     images = _Images(specs, progress, done)
     threads = [
         threading.Thread(target=_helper, args=(images,), daemon=True)
@@ -397,7 +400,7 @@ def render_images(
     for i, drawn in enumerate(images.drawn):
         if drawn is None:
             images.put(i, _draw(specs[i]))
-    return [image for image in images.drawn if image is not None]
+    return [svg for svg in images.drawn if svg is not None]
 
 
 def _cache_key(spec_text: str) -> str:
@@ -405,42 +408,41 @@ def _cache_key(spec_text: str) -> str:
     only fonts a helper sees) and Vega-Lite."""
     version = getattr(vl_convert, "__version__", "unknown")
     fonts = "vl-convert's own fonts"
-    return hashlib.sha256(f"{version}\n{fonts}\n{VL_VERSION}\n{spec_text}".encode()).hexdigest()
+    return hashlib.sha256(
+        f"svg\n{version}\n{fonts}\n{VL_VERSION}\n{spec_text}".encode()
+    ).hexdigest()
 
 
-def _digest(image: Image) -> str:
+def _digest(svg: bytes) -> str:
     """What a kept image's bytes hash to: a truncated or altered file does not match."""
-    return hashlib.sha256(image[0].encode("utf-8") + b"\0" + image[1]).hexdigest()
+    return hashlib.sha256(svg).hexdigest()
 
 
-def _cached(key: str) -> Image | None:
+def _cached(key: str) -> str | None:
     """An image drawn by an earlier build from the same spec, or None: also when a file is
-    missing, or when the files do not match the digest kept with them (a corrupt cache is
+    missing, or when the image does not match the digest kept with it (a corrupt cache is
     drawn again, so the output stays the same)."""
-    svg, png, digest = (IMAGE_CACHE / f"{key}{suffix}" for suffix in (".svg", ".png", ".sha256"))
+    svg, digest = (IMAGE_CACHE / f"{key}{suffix}" for suffix in (".svg", ".sha256"))
     try:
-        image = svg.read_bytes().decode("utf-8"), png.read_bytes()
-        if digest.read_text(encoding="ascii").strip() != _digest(image):
+        data = svg.read_bytes()
+        if digest.read_text(encoding="ascii").strip() != _digest(data):
             return None
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    return image
 
 
-def _keep(key: str, image: Image) -> None:
+def _keep(key: str, svg: str) -> None:
     """Keep an image for later builds: each file written whole, then renamed (a reader never
     sees half a file), the digest last, so an image counts as kept only once all of it is."""
-    files = (
-        (".svg", image[0].encode("utf-8")),
-        (".png", image[1]),
-        (".sha256", _digest(image).encode("ascii") + b"\n"),
-    )
+    data = svg.encode("utf-8")
+    files = ((".svg", data), (".sha256", _digest(data).encode("ascii") + b"\n"))
     try:
         IMAGE_CACHE.mkdir(parents=True, exist_ok=True)
-        for suffix, data in files:
+        for suffix, content in files:
             # helpers' threads keep images at once: the name is this thread's own
             temporary = IMAGE_CACHE / f"{key}{suffix}.{os.getpid()}-{threading.get_ident()}.tmp"
-            temporary.write_bytes(data)
+            temporary.write_bytes(content)
             temporary.replace(IMAGE_CACHE / f"{key}{suffix}")
     except OSError:
         pass  # a read-only checkout just draws the images each time
@@ -450,13 +452,13 @@ def draw_images(
     specs: list[dict[str, Any]],
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
-) -> list[Image]:
-    """Each spec as (SVG, PNG): from the cache where an earlier build drew the same spec, the
-    rest drawn in parallel (`render_images`) and kept. The images depend only on the spec and
-    vl-convert, so a cached image is the same bytes as a new one. `progress(n)` is told of
-    each image as it is ready (from the cache or drawn; from any thread)."""
+) -> list[str]:
+    """Each spec as SVG text: from the cache where an earlier build drew the same spec, the rest
+    drawn in parallel (`render_images`) and kept. The images depend only on the spec and
+    vl-convert, so a cached image is the same bytes as a new one. `progress(n)` is told of each
+    image as it is ready (from the cache or drawn; from any thread)."""
     keys = [_cache_key(spec_text(spec)) for spec in specs]
-    images: list[Image | None] = [_cached(key) for key in keys]
+    images: list[str | None] = [_cached(key) for key in keys]
     missing = [n for n, image in enumerate(images) if image is None]
     STATS.n_images_drawn += len(missing)
     STATS.n_images_cached += len(specs) - len(missing)
@@ -466,7 +468,7 @@ def draw_images(
     drawn = (
         render_images(
             [specs[n] for n in missing], workers, progress,
-            done=lambda i, image: _keep(keys[missing[i]], image),
+            done=lambda i, svg: _keep(keys[missing[i]], svg),
         )
         if missing
         else []
@@ -477,7 +479,7 @@ def draw_images(
 
 
 def spec_text(spec: dict[str, Any]) -> str:
-    """A spec as the .vl.json file published beside its images."""
+    """A spec as the .vl.json file published beside its image."""
     return json.dumps(spec, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
@@ -487,30 +489,32 @@ def write_chart_files(
     footer: Sequence[str] = (),
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, ChartFiles]:
-    """Write each chart's downloads into each folder: the image as SVG and PNG with the footer
-    lines (source, licence, release) drawn below it, its data as CSV (the table the page shows,
-    the footer as a leading `# ` comment block) and its Vega-Lite spec.
+) -> dict[str, tuple[int, int]]:
+    """Write each chart's files into each folder: the image as SVG with the footer lines (source,
+    licence, release) drawn below it, its data as CSV (the table the page shows, the footer as a
+    leading `# ` comment block) and its Vega-Lite spec. Returns each image's width and height
+    (by chart id), for the pages that show it (`fill_sizes`).
 
     The images are drawn in parallel (`draw_images`; `workers=1` in one helper, one by one);
-    the files are the same either way."""
+    the files are the same either way. Each image is written as soon as its files are, and not
+    held after."""
     dirs = [Path(d) for d in out_dirs]
     for d in dirs:
         d.mkdir(parents=True, exist_ok=True)
     chosen = list(charts)
     specs = [static_spec(chart, footer) for chart in chosen]
     images = draw_images(specs, workers, progress)
-    written: dict[str, ChartFiles] = {}
-    for chart, spec, (svg, png) in zip(chosen, specs, images, strict=True):
+    sizes: dict[str, tuple[int, int]] = {}
+    for n, (chart, spec) in enumerate(zip(chosen, specs, strict=True)):
+        svg, images[n] = images[n], ""
         files = chart_files(chart.chart_id)
         data = chart_csv(chart, footer)
         for d in dirs:
             (d / files.svg).write_text(svg, encoding="utf-8")
-            (d / files.png).write_bytes(png)
             (d / files.csv).write_bytes(data)
             (d / files.spec).write_text(spec_text(spec), encoding="utf-8")
-        written[chart.chart_id] = files
-    return written
+        sizes[chart.chart_id] = svg_size(svg)
+    return sizes
 
 
 def chart_csv(chart: Chart, footer: Sequence[str] = ()) -> bytes:

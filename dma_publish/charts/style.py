@@ -246,6 +246,9 @@ def _spread_layers(kind: str) -> list[dict[str, Any]]:
             "thickness": 2.5,
             "size": 20,
             "orient": "vertical",
+            # a tick is centred in its row's band whatever its bandPosition: moved down onto
+            # the marks line, where the bar and the organisation's dot are
+            "yOffset": round((_MARKS_BAND - 0.5) * ROW_STEP),
         },
         "encoding": {"x": _quantity("m")},
     }

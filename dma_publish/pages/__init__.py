@@ -26,7 +26,7 @@ from dma_publish.pages.reference_pages import (
 from dma_publish.pages.releases import revisions_page, version_pages
 from dma_publish.pages.site import Site, rel
 
-__all__ = ["md_text", "page_inventory", "write_pages"]
+__all__ = ["build_pages", "md_text", "page_inventory", "save_pages", "write_pages"]
 
 HAND_WRITTEN = ("overrides", "assets", "about")
 
@@ -34,14 +34,15 @@ HAND_WRITTEN = ("overrides", "assets", "about")
 def chart_lookup(charts: Any, linked: dict[str, Any] | None = None) -> Callable[..., str]:
     """Adapt a ChartSet to `lookup(page, *scope, embed=None) -> HTML`.
 
-    Every chart of a scope is embedded (left out of search), or only those whose kind is in
-    `embed`, each with links to its downloads (SVG, PNG, CSV, spec); every chart linked is
-    recorded in `linked` (by id), so that only those files are drawn. `row_href` links the rows
-    of a chart's table (by its row keys) and `table_summary` names it.
+    Every chart of a scope is shown (left out of search), or only those whose kind is in
+    `embed`: its image (the SVG file under downloads/charts/) with its words, table and
+    downloads; every chart shown is recorded in `linked` (by id), so that only those images
+    are drawn. `row_href` links the rows of a chart's table (by its row keys) and
+    `table_summary` names it.
     """
     if charts is None:
         return lambda page, *scope, **options: ""
-    from dma_publish.charts import chart_html
+    from dma_publish.charts import chart_files, chart_html
 
     record = linked if linked is not None else {}
 
@@ -57,7 +58,10 @@ def chart_lookup(charts: Any, linked: dict[str, Any] | None = None) -> Callable[
             if embed is not None and chart.kind not in embed:
                 continue
             extra = {} if table_summary is None else {"table_summary": table_summary}
-            block = chart_html(chart, row_href, downloads=_downloads_html(chart, page), **extra)
+            image = rel(f"{CHART_DIR}/{chart_files(chart.chart_id).svg}", page)
+            block = chart_html(
+                chart, row_href, downloads=_downloads_html(chart, page), image=image, **extra
+            )
             record[chart.chart_id] = chart
             # A <section>, not a <div>: Material's search indexer ends an exclusion at the first
             # closing tag of the same name, and the chart holds <div>s of its own.
@@ -68,17 +72,19 @@ def chart_lookup(charts: Any, linked: dict[str, Any] | None = None) -> Callable[
 
 
 CHART_DIR = "downloads/charts"
-# Each download: the link's text and the words that open its accessible name.
+# Each file download: the link's text and the words that open its accessible name.
 CHART_DOWNLOADS = (
     ("svg", "SVG", "SVG image of the chart"),
-    ("png", "PNG", "PNG image of the chart"),
     ("csv", "data (CSV)", "data (CSV) of the chart"),
     ("spec", "Vega-Lite (JSON)", "Vega-Lite (JSON) specification of the chart"),
 )
+PNG_LABEL = "PNG image of the chart"
 
 
 def _downloads_html(chart: Any, page: str) -> str:
-    """Download links for a chart: real `<a download>` links, each named with the chart's title."""
+    """A chart's downloads: real `<a download>` links to its files, each named with the chart's
+    title, and a PNG button that the page script shows and that makes the PNG from the SVG in
+    the browser (hidden without the script: there is no PNG file)."""
     from dma_publish.charts import chart_files
 
     files = chart_files(chart.chart_id)
@@ -88,6 +94,11 @@ def _downloads_html(chart: Any, page: str) -> str:
         f'aria-label="{label}: {title}">{text}</a>'
         for kind, text, label in CHART_DOWNLOADS
     ]
+    png = (
+        f'<button type="button" class="dma-chart__png" hidden '
+        f'data-file="{html.escape(files.png)}" aria-label="{PNG_LABEL}: {title}">PNG</button>'
+    )
+    links.insert(1, png)
     return f'<p class="dma-chart__files">Download chart: {" ".join(links)}</p>'
 
 
@@ -178,22 +189,21 @@ def add_response_section(site: Site, docs_dir: Path) -> None:
     target.write_text(text + response_section(site), encoding="utf-8", newline="\n")
 
 
-def write_pages(
+def save_pages(
     pub: Any,
     docs_dir: Path,
-    downloads: Sequence[Any] = (),
-    charts: Any = None,
-    linked_charts: dict[str, Any] | None = None,
+    pages: dict[str, str],
+    sizes: dict[str, tuple[int, int]] | None = None,
 ) -> list[str]:
-    """Write every generated page into docs_dir; return their paths relative to it, sorted.
+    """Write pages (`build_pages`) into docs_dir, each chart image's size filled in from `sizes`
+    (by chart id: `charts.write_chart_files`, once the images are drawn), with the Atom feed;
+    return their paths relative to docs_dir, sorted. A page that shows a chart with no size
+    is a fault (KeyError): its image would make the page move when it arrives."""
+    from dma_publish.charts import fill_sizes
+    from dma_publish.pages.releases import FEED, atom_feed
 
-    `downloads` is the open-data manifest (`opendata.write_open_data`), `charts` the ChartSet
-    (`charts.build_all`); each chart a page shows links to its files under downloads/charts/
-    (`charts.chart_files`) and is recorded in `linked_charts`, for `charts.write_chart_files`.
-    """
     docs_dir = Path(docs_dir)
     site = Site(pub)
-    pages = build_pages(pub, downloads, charts, linked_charts, site)
     if getattr(pub, "granularity", "answers") == "answers" and getattr(pub, "validated", None):
         add_response_section(site, docs_dir)
     for rel_path, text in pages.items():
@@ -201,8 +211,28 @@ def write_pages(
             raise ValueError(f"refusing to write {rel_path}: hand-written part of docs_dir")
         target = docs_dir / rel_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
-    from dma_publish.pages.releases import FEED, atom_feed
-
+        target.write_text(fill_sizes(text, sizes or {}), encoding="utf-8", newline="\n")
     (docs_dir / FEED).write_bytes(atom_feed(site))  # the Atom feed of versions and corrections
     return list(pages)
+
+
+def write_pages(
+    pub: Any,
+    docs_dir: Path,
+    downloads: Sequence[Any] = (),
+    charts: Any = None,
+    linked_charts: dict[str, Any] | None = None,
+    draw: Callable[[list[Any]], dict[str, tuple[int, int]]] | None = None,
+) -> list[str]:
+    """Write every generated page into docs_dir; return their paths relative to it, sorted.
+
+    `downloads` is the open-data manifest (`opendata.write_open_data`), `charts` the ChartSet
+    (`charts.build_all`); each chart a page shows is recorded in `linked_charts` and drawn by
+    `draw` (`charts.write_chart_files` into downloads/charts/), which gives each image's size.
+    """
+    linked = linked_charts if linked_charts is not None else {}
+    pages = build_pages(pub, downloads, charts, linked)
+    if linked and draw is None:
+        raise ValueError("pages show charts, but nothing draws them (write_pages: draw)")
+    sizes = draw(list(linked.values())) if linked and draw is not None else {}
+    return save_pages(pub, docs_dir, pages, sizes)

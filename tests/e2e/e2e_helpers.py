@@ -17,19 +17,19 @@ NHS_BLUE = "rgb(0, 94, 184)"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
-# Every chart view has settled: rendered ("done") or failed ("error").
-CHARTS_SETTLED = """() => [...document.querySelectorAll('.dma-chart__view')].every(
-    (v) => ['done', 'error'].includes(v.getAttribute('data-rendered')))"""
+# Every chart's image has arrived: loaded, or failed (a broken image has no natural width).
+IMAGES_SETTLED = (
+    """() => [...document.querySelectorAll('img.dma-chart__view')].every((i) => i.complete)"""
+)
 
 
 def open_page(page: Any, url: str, log: RequestLog | None = None, draw_all: bool = True) -> Any:
     """Go to `url` and wait for the load event; return the response.
 
-    A page draws a chart only when it comes near the screen (charts.js). With `draw_all` the
-    page is asked to draw every chart, as it does before printing (`dmaCharts.renderAll`, the
-    same code path), and the call waits until each has settled: the tests then read every chart,
-    those in hidden tabs and far down the page too. `tests/e2e/test_e2e_lazy_charts.py` checks
-    the drawing on approach."""
+    A chart is an image drawn at build time, fetched when it comes near the screen (loading
+    lazy). With `draw_all` every chart's image is fetched now, as before printing, and the call
+    waits until each has arrived: the tests then read every chart, those in hidden tabs and far
+    down the page too. `tests/e2e/test_e2e_static_charts.py` checks the pages without it."""
     if log is not None:
         log.clear()
     response = page.goto(url, wait_until="load")
@@ -39,9 +39,12 @@ def open_page(page: Any, url: str, log: RequestLog | None = None, draw_all: bool
 
 
 def draw_charts(page: Any) -> None:
-    """Ask the page to draw every chart now; wait until every chart view has settled."""
-    page.evaluate("() => window.dmaCharts ? window.dmaCharts.renderAll().then(() => true) : true")
-    page.wait_for_function(CHARTS_SETTLED, timeout=CHART_TIMEOUT_MS)
+    """Fetch every chart's image now (as the page does before printing); wait for them all."""
+    page.evaluate(
+        """() => document.querySelectorAll('img.dma-chart__view')
+            .forEach((i) => { i.loading = 'eager'; })"""
+    )
+    page.wait_for_function(IMAGES_SETTLED, timeout=CHART_TIMEOUT_MS)
 
 
 def assert_clean(log: RequestLog, where: str) -> None:
@@ -57,10 +60,11 @@ class ChartState:
 
     chart_id: str
     kind: str
-    rendered: str | None
-    svg_count: int
-    marks: int
-    width: int  # the drawn SVG's size on screen, px
+    rendered: str | None  # "done" (its image arrived), "error" (it failed) or None (not yet)
+    images: int  # images in the figure
+    src: str  # the image's address, resolved
+    natural: tuple[int, int]  # the image's own size, px
+    width: int  # the image's size on screen, px
     height: int
     room: int  # the width of the chart's figure, px
     summary: str
@@ -69,23 +73,21 @@ class ChartState:
 
 
 READ_CHARTS = """() => [...document.querySelectorAll('figure.dma-chart')].map((f) => {
-  const view = f.querySelector('.dma-chart__view');
-  const svgs = view ? view.querySelectorAll('svg') : [];
-  const marks = view ? view.querySelectorAll(
-      'svg g[class*="mark-"] > path, svg g[class*="mark-"] > line, svg g[class*="mark-"] > rect, '
-      + 'svg g[class*="mark-"] > circle, svg g[class*="mark-"] > text').length : 0;
-  const box = svgs.length ? svgs[0].getBoundingClientRect() : {width: 0, height: 0};
+  const images = f.querySelectorAll('img.dma-chart__view');
+  const view = images[0];
+  const box = view ? view.getBoundingClientRect() : {width: 0, height: 0};
   const table = f.querySelector('.dma-chart__data table');
   const text = (cell) => cell.textContent.trim();
   return {
     chart_id: f.id,
     kind: f.dataset.chartKind || '',
-    rendered: view ? view.getAttribute('data-rendered') : null,
-    svg_count: svgs.length,
-    marks: marks,
+    rendered: !view || !view.complete ? null : (view.naturalWidth > 0 ? 'done' : 'error'),
+    images: images.length,
+    src: view ? view.currentSrc || view.src : '',
+    natural: view ? [view.naturalWidth, view.naturalHeight] : [0, 0],
     width: Math.round(box.width),
     height: Math.round(box.height),
-    room: view ? Math.round(view.parentElement.getBoundingClientRect().width) : 0,
+    room: Math.round(f.getBoundingClientRect().width),
     summary: (f.querySelector('.dma-chart__summary') || {textContent: ''}).textContent.trim(),
     columns: table ? [...table.querySelectorAll('thead th')].map(text) : [],
     rows: table ? [...table.querySelectorAll('tbody tr')].map(
@@ -95,18 +97,28 @@ READ_CHARTS = """() => [...document.querySelectorAll('figure.dma-chart')].map((f
 
 
 def read_charts(page: Any) -> list[ChartState]:
-    """Every chart on the page: its rendering state, SVG marks, summary and data table."""
-    return [ChartState(**item) for item in page.evaluate(READ_CHARTS)]
+    """Every chart on the page: its image's state and size, summary and data table."""
+    charts = []
+    for item in page.evaluate(READ_CHARTS):
+        item["natural"] = tuple(item["natural"])
+        charts.append(ChartState(**item))
+    return charts
 
 
 def assert_drawn(chart: ChartState, where: str) -> None:
-    """The chart is drawn: one SVG with marks, of a readable size, within its figure."""
-    assert chart.rendered == "done", f"{where}: chart state {chart.rendered}"
-    assert chart.svg_count == 1, f"{where}: {chart.svg_count} SVGs in the view"
-    assert chart.marks > 0, f"{where}: the SVG has no marks"
-    assert chart.width >= min(250, chart.room * 0.8), f"{where}: drawn {chart.width}px wide"
-    assert chart.height >= 100, f"{where}: drawn {chart.height}px high"
+    """The chart is shown: one image, arrived, of a readable size, within its figure."""
+    assert chart.images == 1, f"{where}: {chart.images} images in the figure"
+    assert chart.rendered == "done", f"{where}: image {chart.rendered} ({chart.src})"
+    assert chart.src.endswith(f"/{chart.chart_id}.svg"), f"{where}: shows {chart.src}"
+    assert chart.natural[0] > 0 and chart.natural[1] > 0, f"{where}: an empty image"
+    if chart.room == 0:
+        return  # in a tab that is not chosen: not laid out, so no size on screen to check
+    assert chart.width >= min(250, chart.room * 0.8), f"{where}: shown {chart.width}px wide"
+    assert chart.height >= 100, f"{where}: shown {chart.height}px high"
     assert chart.width <= chart.room + 1, f"{where}: {chart.width}px wide in {chart.room}px"
+    # shown at its own proportions
+    ratio = chart.natural[1] / chart.natural[0]
+    assert abs(chart.height - chart.width * ratio) <= 2, f"{where}: stretched"
 
 
 def number(text: str) -> float | None:

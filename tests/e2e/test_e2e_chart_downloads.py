@@ -1,12 +1,11 @@
-"""Issue 14: every chart offers its downloads (SVG, PNG, its data as CSV, its spec) as real
-`<a download>` links, on the demo's chart pages and the official site's; each file is served, opens
+"""Issue 14: every chart offers its downloads (SVG, its data as CSV, its spec) as real
+`<a download>` links, and a PNG button (issue 26: made in the browser, test_e2e_static_charts.py), on the demo's chart pages and the official site's; each file is served, opens
 and parses, carries the source, licence and release footer, and the CSV is the page's table."""
 
 from __future__ import annotations
 
 import io
 import json
-import struct
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,13 +18,14 @@ from e2e_helpers import DESKTOP, PHONE, open_page, read_charts
 
 from dma_publish.browser import serve
 
-TEXTS = ["SVG", "PNG", "data (CSV)", "Vega-Lite (JSON)"]
+TEXTS = ["SVG", "PNG", "data (CSV)", "Vega-Lite (JSON)"]  # PNG: a button
 READ_LINKS = """() => [...document.querySelectorAll('figure.dma-chart')].map((f) => ({
   id: f.id,
   title: f.querySelector('.dma-chart__title').textContent.trim(),
-  links: [...f.querySelectorAll('.dma-chart__files a')].map((a) => {
+  links: [...f.querySelectorAll('.dma-chart__files a, .dma-chart__files button')].map((a) => {
     const box = a.getBoundingClientRect();
-    return {href: a.getAttribute('href'), url: a.href, download: a.hasAttribute('download'),
+    return {tag: a.tagName, href: a.getAttribute('href'), url: a.href,
+            download: a.hasAttribute('download'),
             text: a.textContent.trim(), label: a.getAttribute('aria-label') || '',
             left: box.left, right: box.right, top: box.top, bottom: box.bottom,
             width: box.width, height: box.height};
@@ -58,15 +58,6 @@ def _svg_texts(data: bytes) -> list[str]:
     return [el.text for el in root.iter() if el.tag.endswith(("}text", "}tspan")) and el.text]
 
 
-def _png_size(data: bytes) -> tuple[int, int]:
-    """Width and height from a PNG's signature and IHDR chunk (Pillow is not a dependency)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    length, kind = struct.unpack(">I4s", data[8:16])
-    assert kind == b"IHDR" and length == 13
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
 def _check_downloads(page, url: str, release) -> set[str]:
     """Every chart on the page at `url`: four download links whose files open, carry the footer,
     and (the CSV) hold exactly the chart's table. Returns the chart kinds seen."""
@@ -77,18 +68,26 @@ def _check_downloads(page, url: str, release) -> set[str]:
     footer = f"Licence: {release.licence}. Release {release.version}, {release.release_date}."
     for fig in figures:
         where = f"{url}#{fig['id']}"
-        links = fig["links"]
-        assert [a["text"] for a in links] == TEXTS, where
+        assert [a["text"] for a in fig["links"]] == TEXTS, where
+        links = [a for a in fig["links"] if a["tag"] == "A"]
+        (button,) = [a for a in fig["links"] if a["tag"] == "BUTTON"]
+        assert button["label"].startswith("PNG") and fig["title"] in button["label"], where
         for a in links:
             assert a["download"], f"{where}: {a['text']} is not a download link"
             assert a["label"].startswith(a["text"]) and fig["title"] in a["label"], a["label"]
             assert a["href"].startswith("../") or a["href"].startswith("downloads/"), a["href"]
-        svg, png, csv, spec = (_get(urljoin(url, a["href"])) for a in links)
+        svg, csv, spec = (_get(urljoin(url, a["href"])) for a in links)
         texts = _svg_texts(svg)
-        assert fig["title"] in texts and footer in texts, f"{where}: footer not in the SVG"
+        # the title, perhaps over two lines, and the footer
+        assert fig["title"] in " ".join(texts), f"{where}: title not in the SVG"
+        assert footer in texts, f"{where}: footer not in the SVG"
         assert any(t.startswith(f"Source: {release.title}") for t in texts), where
-        root = ElementTree.fromstring(svg)
-        assert _png_size(png) == (int(root.get("width")), int(root.get("height"))), where
+        # the SVG offered for download is the image the page shows
+        shown = page.evaluate(
+            "(id) => document.getElementById(id).querySelector('img.dma-chart__view').src",
+            fig["id"],
+        )
+        assert shown == urljoin(url, links[0]["href"]), where
         chart = tables[fig["id"]]
         text = csv.decode("utf-8")
         assert f"# {footer}" in text.splitlines()[:5], f"{where}: footer not in the CSV"
@@ -101,7 +100,7 @@ def _check_downloads(page, url: str, release) -> set[str]:
     return {c.kind for c in tables.values()}
 
 
-def test_every_chart_kind_offers_svg_png_and_csv_that_open_and_match_the_table(
+def test_every_chart_kind_offers_svg_and_csv_that_open_and_match_the_table(
     page, server, chart_pages, site_dir
 ) -> None:
     release = _release(site_dir)
