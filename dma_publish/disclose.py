@@ -19,13 +19,23 @@ levels stays valid when the publication only withholds more):
 
 A policy that cannot be made safe within `max_rounds` stops the build (`PolicyUnsafe`), naming
 the values still pinned and what to change.
+
+The stage is a function of the tables it reads, so its outcome is kept in
+`.cache/disclosure-audit/`, named by a hash of those tables, the policy's settings and this
+code: a rebuild from the same suppressed tables replays the withholding it chose (the same calls
+in the same order, so the same publication) without solving again.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+import os
+import pickle
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -53,6 +63,7 @@ class DisclosureRecord:
     benchmark_rows: pd.DataFrame  # the extra benchmark rows withheld: BENCHMARK_KEY
     pillar_scores: pd.DataFrame  # the extra pillar scores withheld: PILLAR_KEY
     seconds: float  # solver time (for the terminal and the benchmark, never for pages)
+    cached: bool = False  # replayed from an earlier build's audit of the same tables
 
     @property
     def pinned(self) -> pd.DataFrame:
@@ -238,6 +249,12 @@ def _benchmark_cover(
     return sorted(chosen)
 
 
+AUDIT_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "disclosure-audit"
+# What the stage's outcome depends on besides its inputs: the solver's and the stage's code.
+_CODE = tuple(Path(__file__).resolve().parent / name for name in ("audit.py", "disclose.py"))
+Steps = list[tuple[list[int], set[tuple]]]  # each round's benchmark rows and pillar scores
+
+
 def run_stage(
     pub: Any,
     truth_scores: pd.DataFrame,
@@ -251,8 +268,103 @@ def run_stage(
     figures (dma_publish.releases.public_benchmark_rows): they stay published, and what they
     pin is freed another way. Returns the publication with the extra withholding applied and
     `disclosure` set to the DisclosureRecord; raises PolicyUnsafe when the policy cannot make
-    it safe."""
+    it safe. An earlier build's audit of the same tables is replayed (`AUDIT_CACHE`)."""
     pub = replace(pub, scores=mark_score_tables(pub.scores))
+    key = _cache_key(pub, truth_scores, withhold, max_rounds, public_rows)
+    kept = _cached(key) if key is not None else None
+    if kept is not None:
+        steps, record = kept
+        return replace(_apply(pub, steps), disclosure=record)
+    pub, steps, record = _audit_and_withhold(pub, truth_scores, withhold, max_rounds, public_rows)
+    if key is not None:
+        _keep(key, steps, record)
+    return pub
+
+
+def _apply(pub: Any, steps: Steps) -> Any:
+    """The publication with each round's withholding applied, in order, as the audit chose it."""
+    for rows, pillars in steps:
+        if rows:
+            pub = replace(pub, benchmarks=withhold_benchmarks(pub.benchmarks, rows))
+        if pillars:
+            pub = replace(pub, scores=withhold_pillars(pub.scores, pillars))
+    return pub
+
+
+def _digest_frame(h: Any, frame: pd.DataFrame) -> None:
+    """Feed a frame's columns, types and every value (with its index) to a hash."""
+    h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+
+
+def _cache_key(
+    pub: Any,
+    truth_scores: pd.DataFrame,
+    withhold: tuple[str, ...],
+    max_rounds: int,
+    public_rows: frozenset[int],
+) -> str | None:
+    """A hash of everything the stage reads (the tables the attacker sees, the true scores, the
+    policy's settings) and of the code that audits; None where a table cannot be hashed."""
+    h = hashlib.sha256()
+    try:
+        for path in _CODE:
+            h.update(path.read_bytes())
+        h.update(f"{pd.__version__}\n{np.__version__}\n{withhold}\n{max_rounds}\n".encode())
+        h.update(repr(sorted(public_rows)).encode())
+        frames = [
+            pub.scores.domain_scores,
+            pub.scores.pillar_scores,
+            pub.scores.overall_scores,
+            pub.methodology.comparability,
+            pub.reference.organisations[["org_code", "icb_code", "region_code"]],
+            pub.benchmarks,
+            truth_scores,
+        ]
+        for frame in frames:
+            _digest_frame(h, frame)
+    except (OSError, TypeError, ValueError, AttributeError):
+        return None
+    return h.hexdigest()
+
+
+def _cached(key: str) -> tuple[Steps, DisclosureRecord] | None:
+    """What an earlier build's audit of the same tables chose, or None (also for an entry that
+    is missing, cut short or not what this code wrote: the stage then runs)."""
+    try:
+        data = (AUDIT_CACHE / f"{key}.pickle").read_bytes()
+        digest, body = data[:64].decode("ascii"), data[64:]
+        if hashlib.sha256(body).hexdigest() != digest:
+            return None
+        steps, fields = pickle.loads(body)
+        return steps, dataclasses.replace(DisclosureRecord(**fields), cached=True, seconds=0.0)
+    except Exception:  # a damaged cache entry is only a cache miss
+        return None
+
+
+def _keep(key: str, steps: Steps, record: DisclosureRecord) -> None:
+    """Keep the stage's outcome for later builds: written whole, then renamed."""
+    fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    body = pickle.dumps((steps, fields), protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        AUDIT_CACHE.mkdir(parents=True, exist_ok=True)
+        temporary = AUDIT_CACHE / f"{key}.{os.getpid()}-{threading.get_ident()}.tmp"
+        temporary.write_bytes(hashlib.sha256(body).hexdigest().encode("ascii") + body)
+        temporary.replace(AUDIT_CACHE / f"{key}.pickle")
+    except OSError:
+        pass  # a read-only checkout audits each time
+
+
+def _audit_and_withhold(
+    pub: Any,
+    truth_scores: pd.DataFrame,
+    withhold: tuple[str, ...],
+    max_rounds: int,
+    public_rows: frozenset[int],
+) -> tuple[Any, Steps, DisclosureRecord]:
+    """The stage itself: audit, withhold more, audit again, until nothing is pinned; the
+    publication, each round's withholding and the record. Raises PolicyUnsafe."""
+    steps: Steps = []
     result = audit(pub, truth_scores)
     seconds = result.seconds
     pinned_before = len(result.pinned)
@@ -286,6 +398,7 @@ def run_stage(
         if not rows and not pillars:
             break
         know = result.knowledge
+        steps.append((list(rows), set(pillars)))
         if rows:
             pub = replace(pub, benchmarks=withhold_benchmarks(pub.benchmarks, rows))
             extra_rows += rows
@@ -312,7 +425,7 @@ def run_stage(
     )
     if len(record.pinned):
         raise PolicyUnsafe(unsafe_message(record, withhold, max_rounds))
-    return replace(pub, disclosure=record)
+    return replace(pub, disclosure=record), steps, record
 
 
 def unsafe_message(record: DisclosureRecord, withhold: tuple[str, ...], max_rounds: int) -> str:

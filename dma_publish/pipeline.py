@@ -413,7 +413,8 @@ def format_disclosure(record: Any) -> str:
         f"disclosure audit: {record.n_withheld} withheld values, {record.pinned_before} pinned "
         f"before extra withholding, {len(record.pinned)} after; extra withheld "
         f"{len(record.benchmark_rows)} benchmark rows and {len(record.pillar_scores)} pillar "
-        f"scores ({record.rounds} audits, solver {record.seconds:.1f} s)"
+        f"scores ({record.rounds} audits, solver {record.seconds:.1f} s"
+        + (", kept from an earlier build of the same tables)" if record.cached else ")")
     )
 
 

@@ -77,8 +77,10 @@ def measure_one(scale: int, cold: bool = False, rebuilds: bool = True) -> dict:
     scratch folder and measure it (child process): a full build, a bare MkDocs build of the same
     pages, a rebuild with the same inputs, and a rebuild after one answer of one return changes.
 
-    With `cold`, chart images are cached in the scratch folder (the full build draws them all);
-    otherwise in the checkout's .cache/chart-images, as a real build does."""
+    With `cold`, chart images and the disclosure audit are cached in the scratch folder (the
+    full build draws and solves them all); otherwise in the checkout's .cache, as a real build
+    does."""
+    from dma_publish import disclose
     from dma_publish.charts import render
     from dma_publish.demo import write_demo_data
     from dma_publish.pipeline import mkdocs_arguments, mkdocs_build
@@ -87,6 +89,7 @@ def measure_one(scale: int, cold: bool = False, rebuilds: bool = True) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"dma-bench-{scale}-"))
     if cold:
         render.IMAGE_CACHE = work / "image-cache"
+        disclose.AUDIT_CACHE = work / "audit-cache"
     try:
         data = work / "data"
         t0 = time.perf_counter()
@@ -150,6 +153,7 @@ def site_figures(site: Path) -> dict:
         "trust_page_median": statistics.median(trust_pages) if trust_pages else 0,
         "trust_page_max": max(trust_pages) if trust_pages else 0,
         "search_index_bytes": index.stat().st_size if index.exists() else 0,
+        "png_files": sum(p.suffix == ".png" and "charts" in p.parts for p in files),
     }
 
 
@@ -191,26 +195,15 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
     rows = []
     for r in results:
         ratio = r["total_s"] / r["bare_mkdocs_s"]
-        rows.append(
-            (f"full build / bare mkdocs at {label(r)} <= 1.3", f"{ratio:.2f}", ratio <= 1.3)
-        )
-        pre, mk = before_mkdocs(r)
-        share = pre / mk if mk else float("inf")
-        rows.append(
-            (
-                f"stages before MkDocs / MkDocs' own time at {label(r)} <= 30%",
-                f"{share:.0%} ({pre:.1f} s / {mk:.1f} s)",
-                share <= 0.30,
-            )
-        )
-        if r.get("images_drawn") and r.get("warm_s") is not None:  # a cold build, and a rebuild
-            warm = r["warm_s"] / r["total_s"]
+        kind = "cold full build" if r.get("cold") else "full build"
+        rows.append((f"{kind} / bare mkdocs at {label(r)} <= 2.0", f"{ratio:.2f}", ratio <= 2.0))
+        if r.get("warm_s") is not None:
+            warm = r["warm_s"] / r["bare_mkdocs_s"]
             rows.append(
                 (
-                    f"rebuild, unchanged inputs / cold build at {label(r)} <= 0.8",
-                    f"{warm:.2f} ({r['images_drawn']} images drawn cold, "
-                    f"{r['warm_images_drawn']} warm)",
-                    warm <= 0.8,
+                    f"warm rebuild / bare mkdocs at {label(r)} <= 1.3",
+                    f"{warm:.2f} ({r['warm_images_drawn']} images drawn)",
+                    warm <= 1.3,
                 )
             )
         if r.get("one_change_s") is not None:
@@ -223,13 +216,43 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
                     r["one_change_images_drawn"] < n_images,
                 )
             )
+        per_org = r["site_bytes"] / r["n_orgs"]
         rows.append(
             (
-                f"largest trust page at {label(r)} <= 60 KB",
-                f"{r['trust_page_max'] / 1000:.1f} KB",
-                r["trust_page_max"] <= 60_000,
+                f"site bytes per organisation at {label(r)} <= 500 KB",
+                f"{per_org / 1000:.0f} KB",
+                per_org <= 500_000,
             )
         )
+        rows.append(
+            (f"PNG files the build writes at {label(r)}: none", str(r.get("png_files", "?")),
+             r.get("png_files") == 0)
+        )  # fmt: skip
+        rows.append(
+            (
+                f"median / largest trust page at {label(r)} <= 60 / 100 KB",
+                f"{r['trust_page_median'] / 1000:.1f} / {r['trust_page_max'] / 1000:.1f} KB",
+                r["trust_page_median"] <= 60_000 and r["trust_page_max"] <= 100_000,
+            )
+        )
+        peak = max(p for _, _, p in r["stages"])
+        limit = {10: 2, 25: 4}.get(r["scale"])
+        if limit:
+            rows.append(
+                (
+                    f"peak memory at {label(r)} <= {limit} GiB",
+                    f"{peak / 2**30:.2f} GiB",
+                    peak <= limit * 2**30,
+                )
+            )
+        if r["scale"] == 25:
+            rows.append(
+                (
+                    "25x build runs to the end in <= 40 min",
+                    f"{r['total_s'] / 60:.1f} min",
+                    r["total_s"] <= 40 * 60,
+                )
+            )
     if one:
         rows.append(
             (
@@ -238,39 +261,17 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
                 one["search_index_bytes"] <= 1_500_000,
             )
         )
-    top = max(demo, key=lambda r: r["scale"]) if demo else None
-    if one and top and top is not one:
-        scale = label(top)
-        change = top["s_per_org"] / one["s_per_org"] - 1
-        rows.append(
-            (
-                f"build time per organisation, 1x to {scale}, within 10%",
-                f"{change:+.1%} ({1000 * one['s_per_org']:.0f} -> {1000 * top['s_per_org']:.0f} ms)",
-                abs(change) <= 0.10,
-            )
-        )
-        for key, name in (
-            ("site_bytes", "site bytes"),
-            ("search_index_bytes", "search-index bytes"),
-        ):
-            per1, per_top = one[key] / one["n_orgs"], top[key] / top["n_orgs"]
-            change = per_top / per1 - 1
+        for top in (r for r in demo if r["scale"] > 1):
+            scale = label(top)
+            change = top["s_per_org"] / one["s_per_org"] - 1
             rows.append(
                 (
-                    f"{name} per organisation, 1x to {scale}, not growing",
-                    f"{change:+.1%}",
-                    change <= 0.0,
+                    f"build time per organisation, 1x to {scale}, within 10%",
+                    f"{change:+.1%} ({1000 * one['s_per_org']:.0f} -> "
+                    f"{1000 * top['s_per_org']:.0f} ms)",
+                    abs(change) <= 0.10,
                 )
             )
-        peak = max(p for _, _, p in top["stages"])
-        limit = 2 if top["scale"] >= 25 else 1.5
-        rows.append(
-            (
-                f"peak memory at {scale} <= {limit} GiB",
-                f"{peak / 2**30:.2f} GiB",
-                peak <= limit * 2**30,
-            )
-        )
     return rows
 
 
@@ -338,8 +339,9 @@ def report(results: list[dict]) -> str:
         "Each row is one child process: a full build of the demo data at that scale (or of NHS"
         " England's official file), a bare `mkdocs build` of the same generated pages, a rebuild"
         " with the same inputs (warm), and a rebuild after one answer of one trust's return"
-        " changes (one change). A cold row caches chart images in its scratch folder, so its full"
-        " build draws every image; the others use the checkout's `.cache/chart-images`.",
+        " changes (one change). A cold row caches chart images and the disclosure audit in its scratch"
+        " folder, so its full build draws every image and solves every audit; the others use the"
+        " checkout's `.cache`.",
         "",
         "| build | orgs | pages | site MB | trust page median KB | largest KB | search index KB"
         " | charts | images drawn | full build s | bare mkdocs s | MkDocs ms per page | warm s"

@@ -235,3 +235,47 @@ def test_the_audit_is_published_as_counts_on_the_data_quality_page_and_in_downlo
     assert " s)" not in page and "seconds" not in page  # no timing: pages stay byte-identical
     for r in record.pillar_scores.itertuples(index=False):
         assert f"({r.org_code})" in page
+
+
+def test_an_audit_of_the_same_tables_is_replayed_and_gives_the_same_publication(
+    tmp_path, monkeypatch
+):
+    """Issue 26: the stage's outcome is kept by a hash of the tables it reads. A rebuild from
+    the same tables replays it without solving; a changed table, or a damaged entry, audits
+    again; either way the publication is the same."""
+    from dma_publish import disclose
+
+    monkeypatch.setattr(disclose, "AUDIT_CACHE", tmp_path / "cache")
+    values = {"N00": (1, 1, 3), "N01": (3, 4, 2), "N02": (2, 5, 4)}
+    pub, truth = publication(values, {"N": 3})
+    first = run_stage(pub, truth, BOTH, max_rounds=8)
+    assert not first.disclosure.cached and len(list((tmp_path / "cache").iterdir())) == 1
+
+    real_audit = disclose.audit
+    monkeypatch.setattr(disclose, "audit", lambda *a, **k: pytest.fail("audited again"))
+    again = run_stage(pub, truth, BOTH, max_rounds=8)
+    assert again.disclosure.cached
+    for name in ("pillar_scores", "overall_scores", "domain_scores"):
+        pd.testing.assert_frame_equal(getattr(again.scores, name), getattr(first.scores, name))
+    pd.testing.assert_frame_equal(again.benchmarks, first.benchmarks)
+    pd.testing.assert_frame_equal(again.disclosure.values, first.disclosure.values)
+    pd.testing.assert_frame_equal(again.disclosure.pillar_scores, first.disclosure.pillar_scores)
+    assert again.disclosure.counts([2025]).equals(first.disclosure.counts([2025]))
+
+    calls = []
+    monkeypatch.setattr(disclose, "audit", lambda *a, **k: calls.append(1) or real_audit(*a, **k))
+    # another policy setting is another key
+    run_stage(pub, truth, BOTH, max_rounds=9)
+    assert calls
+    # a damaged entry is audited again, and the result is the same
+    for entry in (tmp_path / "cache").iterdir():
+        entry.write_bytes(entry.read_bytes()[:-10])
+    calls.clear()
+    redone = run_stage(pub, truth, BOTH, max_rounds=8)
+    assert calls and not redone.disclosure.cached
+    pd.testing.assert_frame_equal(redone.benchmarks, first.benchmarks)
+    # a changed table is another key
+    other, truth2 = publication({**values, "N02": (2, 5, 5)}, {"N": 3})
+    calls.clear()
+    run_stage(other, truth2, BOTH, max_rounds=8)
+    assert calls

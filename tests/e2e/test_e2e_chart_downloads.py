@@ -81,7 +81,7 @@ def _check_downloads(page, url: str, release) -> set[str]:
         # the title, perhaps over two lines, and the footer
         assert fig["title"] in " ".join(texts), f"{where}: title not in the SVG"
         assert footer in texts, f"{where}: footer not in the SVG"
-        assert any(t.startswith(f"Source: {release.title}") for t in texts), where
+        assert f"Source: {release.title}" in " ".join(texts), where  # perhaps over lines
         # the SVG offered for download is the image the page shows
         shown = page.evaluate(
             "(id) => document.getElementById(id).querySelector('img.dma-chart__view').src",
