@@ -34,7 +34,6 @@ import hashlib
 import os
 import pickle
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -43,61 +42,14 @@ import numpy as np
 import pandas as pd
 
 from dma_publish.aggregate import BENCHMARK_KEY
-from dma_publish.audit import LEVELS, RETURN_KEY, AuditResult, _explore, audit, restrict
+from dma_publish.audit import RETURN_KEY, AuditResult, _explore, audit, restrict
 from dma_publish.errors import PolicyUnsafe
+from dma_publish.publication import DisclosureRecord
 from dma_publish.suppress import LEVEL_COLUMNS, STAT_COLUMNS
 
 PILLAR_KEY = [*RETURN_KEY, "pillar_id"]
 COVER = 3  # benchmark rows withheld per pinned value a round: a value may be pinned by several
 # routes, and three a round takes 4 audits on the demo (one a round: 6, with 22% fewer rows)
-
-
-@dataclass(frozen=True)
-class DisclosureRecord:
-    """What the stage found and did: the published summary of the audit."""
-
-    values: pd.DataFrame  # every withheld value's feasible range after the stage (never published)
-    pinned_before: int  # withheld values pinned to one level before any extra withholding
-    n_withheld: int  # withheld domain scores audited
-    rounds: int  # audits run (the first included)
-    benchmark_rows: pd.DataFrame  # the extra benchmark rows withheld: BENCHMARK_KEY
-    pillar_scores: pd.DataFrame  # the extra pillar scores withheld: PILLAR_KEY
-    seconds: float  # solver time (for the terminal and the benchmark, never for pages)
-    cached: bool = False  # replayed from an earlier build's audit of the same tables
-
-    @property
-    def pinned(self) -> pd.DataFrame:
-        """Withheld values still pinned to one level (empty when the stage succeeded)."""
-        return self.values[self.values["low"] == self.values["high"]]
-
-    def counts(self, years: list[int]) -> pd.DataFrame:
-        """Withheld values by number of feasible levels (1 to 5), per year and survey.
-
-        The published table: counts only, never a value's range (a range is itself a clue)."""
-        values = self.values
-        survey = np.where(values["care_setting"] == "icb", "icb", "secondary_care")
-        n_levels = (values["high"] - values["low"] + 1).astype(int)
-        found = pd.DataFrame(
-            {"year": values["year"].astype(int), "survey": survey, "feasible_levels": n_levels}
-        )
-        grid = pd.MultiIndex.from_product(
-            [sorted(int(y) for y in years), ["icb", "secondary_care"], list(LEVELS)],
-            names=["year", "survey", "feasible_levels"],
-        )
-        counts = (
-            found.groupby(["year", "survey", "feasible_levels"]).size().reindex(grid, fill_value=0)
-        )
-        return counts.rename("n_withheld").reset_index()
-
-
-def empty_values() -> pd.DataFrame:
-    """The audit's per-value frame with no withheld value."""
-    return pd.DataFrame(
-        {
-            c: pd.Series(dtype="int64" if c in ("year", "low", "high") else "object")
-            for c in [*RETURN_KEY, "score_id", "pillar_id", "low", "high"]
-        }
-    )
 
 
 def replace(obj: Any, **changes: Any) -> Any:

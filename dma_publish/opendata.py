@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 
 from dma_publish import response
 from dma_publish.errors import PublishError
-from dma_publish.pipeline import Publication
+from dma_publish.publication import Publication
 from dma_publish.registry import (
     CONFIDENTIAL,
     MISSING_VALUES,
@@ -229,7 +229,7 @@ def _overall_scores(pub: Publication) -> pd.DataFrame:
 def _disclosure_audit(pub: Publication) -> pd.DataFrame:
     """Withheld domain scores by number of feasible levels (the disclosure audit stage's record;
     all zero where nothing is withheld, or the stage has not run)."""
-    from dma_publish.disclose import DisclosureRecord, empty_values
+    from dma_publish.publication import DisclosureRecord, empty_values
 
     record = getattr(pub, "disclosure", None)
     if record is None:
@@ -409,7 +409,7 @@ def _comparability_notes(pub: Publication) -> pd.DataFrame:
 
 def _changes(pub: Publication) -> pd.DataFrame:
     """Every published value changed between archived versions and this one (releases stage)."""
-    from dma_publish.releases import empty_changes
+    from dma_publish.publication import empty_changes
 
     history = getattr(pub, "history", None)
     return empty_changes() if history is None else history.changes

@@ -7,7 +7,6 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,52 +16,7 @@ import yaml
 from dma_publish import sitedir
 from dma_publish.errors import PublishError, ValidationFailed
 from dma_publish.progress import Stage, StageLog
-
-
-@dataclass(frozen=True)
-class Publication:
-    """Everything the publishing stages (open data, charts, pages) may read; nothing else."""
-
-    release: Any  # dma_publish.release.Release
-    reference: Any  # dma_publish.reference.Reference (frames: organisations, regions)
-    methodology: Any  # dma_publish.methodology.MethodologyFrames
-    validated: Any  # dma_publish.validate.Validated (answers, issues, returns, reconciliation)
-    scores: Any  # dma_publish.score.Scores (domain_scores, pillar_scores, overall_scores, element_results)
-    benchmarks: pd.DataFrame
-    inputs_hash: str  # sha256 over every input file, hex
-    generator_version: str
-    is_demo: bool
-    policy: Any = None  # dma_publish.policy.Policy, set by the suppression stage
-    next_level: pd.DataFrame | None = None  # unmet elements of the next level (suppress stage)
-    # "answers" (returns scored here) or "published_scores" (pillar and overall scores published
-    # by someone else, e.g. NHS England's workbook through dma_publish.official: no domain scores).
-    granularity: str = "answers"
-    provenance: dict | None = None  # the source workbook's sha256, sheets and row counts
-    disclosure: Any = None  # dma_publish.disclose.DisclosureRecord, set by the audit stage
-    # dma_publish.releases.History: every version and the values each changed (releases stage)
-    history: Any = None
-
-    @property
-    def has_domains(self) -> bool:
-        """Whether the input has domain scores (and so domain pages, rubrics, next-level lists)."""
-        return not self.scores.domain_scores.empty
-
-    @property
-    def years(self) -> list[int]:
-        """Assessment years present in the scores, ascending."""
-        s = self.scores
-        years = (
-            set(s.domain_scores["year"])
-            | set(s.pillar_scores["year"])
-            | set(s.overall_scores["year"])
-        )
-        return sorted(int(y) for y in years)
-
-    @property
-    def latest_year(self) -> int:
-        """The most recent assessment year: what pages lead with."""
-        return self.years[-1]
-
+from dma_publish.publication import Publication
 
 # ---------------------------------------------------------------------------------------------
 # Load -> validate -> score -> aggregate

@@ -25,13 +25,13 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from dma_publish.errors import InputError
+from dma_publish.publication import ArchivedRelease, Cells, History, Version, empty_changes
 from dma_publish.registry import (
     CONFIDENTIAL,
     NOT_APPLICABLE,
@@ -61,69 +61,6 @@ _ORG_MEASURES = {  # table: (measure_type, id column, name column)
     "pillar_scores": ("pillar", "pillar_id", "pillar_name"),
     "overall_scores": ("overall", None, None),
 }
-
-Cells = tuple[list[str], list[list[str]]]  # a CSV's header and data rows, as text
-
-
-@dataclass(frozen=True)
-class ArchivedRelease:
-    """One earlier version's zip, as the archive holds it."""
-
-    version: str
-    path: Path
-    sha256: str
-    size: int
-    members: tuple[tuple[str, int], ...]  # files in the zip (without its folder) and sizes
-    tables: dict[str, Cells]  # the value tables it published
-
-    @property
-    def file_name(self) -> str:
-        """The zip's name (the same as when it was published)."""
-        return self.path.name
-
-
-@dataclass(frozen=True)
-class Version:
-    """One entry of the revision log, and what is known of its values."""
-
-    revision: Any  # dma_publish.release.Revision
-    archived: ArchivedRelease | None  # None for the current version or a version not archived
-    is_current: bool
-
-    @property
-    def version(self) -> str:
-        """The version number."""
-        return str(self.revision.version)
-
-    @property
-    def has_values(self) -> bool:
-        """Whether its published values are known here (archived, or this build's)."""
-        return self.is_current or self.archived is not None
-
-
-@dataclass(frozen=True)
-class History:
-    """Every version of the publication, and the value-by-value changes between them."""
-
-    current: str
-    versions: tuple[Version, ...]  # oldest first, as the revision log lists them
-    changes: pd.DataFrame  # registry table "changes", sorted by its key
-    unused_reasons: tuple[tuple[str, str], ...] = ()  # (version, org code) with no change
-
-    @property
-    def superseded(self) -> list[Version]:
-        """The archived versions other than this one: the site publishes each under releases/."""
-        return [v for v in self.versions if v.archived is not None and not v.is_current]
-
-    def organisation_changes(self, org_code: str) -> pd.DataFrame:
-        """The change records of one organisation's own values, in key order."""
-        c = self.changes
-        return c[(c["unit_type"] == "organisation") & (c["unit_code"] == org_code)]
-
-
-def empty_changes() -> pd.DataFrame:
-    """A changes table with no rows (no earlier version's values are archived)."""
-    return pd.DataFrame({name: pd.Series(dtype="string") for name in TABLES["changes"].fields})
 
 
 # --- the archive -------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from dma_publish.aggregate import peer_group_members
-from dma_publish.pipeline import Publication
 from dma_publish.policy import LEVEL_RANK, PEER_GROUP_LEVEL, Policy
+from dma_publish.publication import Publication
 from dma_publish.vocab import RETURN_KEY
 
 STAT_COLUMNS = ["mean", "median", "q1", "q3", "min", "max"]

@@ -10,25 +10,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dma_publish"
 
-# Modules that are still in an import cycle. Taking `Publication` out of pipeline.py (to a module
-# at the bottom of the graph) empties this list; it may never grow.
-ALLOWED_IN_CYCLE = frozenset(
-    {
-        "dma_publish.charts",
-        "dma_publish.charts.render",
-        "dma_publish.disclose",
-        "dma_publish.opendata",
-        "dma_publish.pages",
-        "dma_publish.pages.areas",
-        "dma_publish.pages.domains",
-        "dma_publish.pages.organisations",
-        "dma_publish.pages.reference_pages",
-        "dma_publish.pages.releases",
-        "dma_publish.pipeline",
-        "dma_publish.releases",
-        "dma_publish.suppress",
-    }
-)
+# Modules that are still in an import cycle: none since `Publication` and the stages' results
+# moved to dma_publish/publication.py, at the bottom of the graph. It may never grow.
+ALLOWED_IN_CYCLE: frozenset[str] = frozenset()
 
 # Lines per product module: a module may not grow past its ceiling. A module that falls more
 # than SLACK lines below it fails too, naming the new ceiling: lower it, so the gain is kept.
@@ -46,7 +30,7 @@ LINE_CEILINGS = {
     "charts/style.py": 543,
     "cli.py": 294,
     "demo.py": 777,
-    "disclose.py": 446,
+    "disclose.py": 398,
     "errors.py": 37,
     "methodology.py": 845,
     "methodology_source.py": 1390,
@@ -65,13 +49,14 @@ LINE_CEILINGS = {
     "pages/releases.py": 472,
     "pages/render.py": 97,
     "pages/site.py": 309,
-    "pipeline.py": 634,
+    "pipeline.py": 588,
     "policy.py": 162,
     "progress.py": 142,
+    "publication.py": 188,
     "reference.py": 425,
     "registry.py": 1413,
     "release.py": 117,
-    "releases.py": 567,
+    "releases.py": 504,
     "response.py": 79,
     "returns.py": 220,
     "score.py": 327,

@@ -22,7 +22,7 @@ import vl_convert
 from dma_publish import charts
 from dma_publish.aggregate import benchmark
 from dma_publish.charts import style
-from dma_publish.pipeline import Publication
+from dma_publish.publication import Publication
 
 # ---------------------------------------------------------------------------------------------
 # A small hand-built publication: three pillars, two years, five trusts returns and two ICBs.

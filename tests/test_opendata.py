@@ -31,7 +31,7 @@ from dma_publish.opendata import (
     read_parquet,
     write_open_data,
 )
-from dma_publish.pipeline import Publication
+from dma_publish.publication import Publication
 from dma_publish.reference import Reference
 from dma_publish.registry import (
     PACKAGE_TABLES,
