@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from dma_publish.publication import Publication
 from dma_publish.registry import Table, frictionless_field, tables_for
 from dma_publish.vocab import survey_of
 
@@ -118,7 +119,7 @@ def _link(target: str, document: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(document))
 
 
-def _release(pub: Any) -> dict[str, Any]:
+def _release(pub: Publication) -> dict[str, Any]:
     """The release a document belongs to."""
     release = pub.release
     return {
@@ -128,7 +129,7 @@ def _release(pub: Any) -> dict[str, Any]:
     }
 
 
-def _head(pub: Any, kind: str, doc_id: str, path: str) -> dict[str, Any]:
+def _head(pub: Publication, kind: str, doc_id: str, path: str) -> dict[str, Any]:
     """What every document starts with: its kind, id, release and its own schema."""
     return {
         "api_version": API_VERSION,
@@ -191,7 +192,7 @@ def _area_of(peer_type: str, code: str) -> tuple[str, str] | None:
 class _Builder:
     """Turns each publication table into JSON rows once, then builds every document from them."""
 
-    def __init__(self, pub: Any, tables: dict[str, pd.DataFrame]) -> None:
+    def __init__(self, pub: Publication, tables: dict[str, pd.DataFrame]) -> None:
         self.pub = pub
         self.tables = tables
         self.registry = tables_for(pub.granularity)
@@ -396,7 +397,7 @@ def _index_entry(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def api_documents(
-    pub: Any, tables: dict[str, pd.DataFrame], downloads: Sequence[Any] = ()
+    pub: Publication, tables: dict[str, pd.DataFrame], downloads: Sequence[Any] = ()
 ) -> dict[str, dict[str, Any]]:
     """Every API document, keyed by its path relative to the site, in path order."""
     builder = _Builder(pub, tables)
@@ -652,7 +653,7 @@ def api_schemas(granularity: str) -> dict[str, dict[str, Any]]:
 
 
 def write_api(
-    pub: Any, tables: dict[str, pd.DataFrame], docs_dir: Path, downloads: Sequence[Any] = ()
+    pub: Publication, tables: dict[str, pd.DataFrame], docs_dir: Path, downloads: Sequence[Any] = ()
 ) -> list[tuple[str, int]]:
     """Write every API document and schema under docs_dir, in path order; return (path, bytes)."""
     files: dict[str, bytes] = {

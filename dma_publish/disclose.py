@@ -35,7 +35,6 @@ import os
 import pickle
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -44,7 +43,7 @@ import pandas as pd
 from dma_publish.aggregate import BENCHMARK_KEY
 from dma_publish.audit import RETURN_KEY, AuditResult, _explore, audit, restrict
 from dma_publish.errors import PolicyUnsafe
-from dma_publish.publication import DisclosureRecord
+from dma_publish.publication import DisclosureRecord, Publication
 from dma_publish.suppress import LEVEL_COLUMNS, STAT_COLUMNS
 
 PILLAR_KEY = [*RETURN_KEY, "pillar_id"]
@@ -53,10 +52,8 @@ COVER = 3  # benchmark rows withheld per pinned value a round: a value may be pi
 
 
 def replace(obj: Any, **changes: Any) -> Any:
-    """A copy of a dataclass (or a SimpleNamespace stand-in in tests) with fields changed."""
-    if dataclasses.is_dataclass(obj):
-        return dataclasses.replace(obj, **changes)
-    return SimpleNamespace(**{**vars(obj), **changes})
+    """A copy of a frozen dataclass (a Publication, its Scores) with fields changed."""
+    return dataclasses.replace(obj, **changes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +205,7 @@ Steps = list[tuple[list[int], set[tuple]]]  # each round's benchmark rows and pi
 
 
 def run_stage(
-    pub: Any,
+    pub: Publication,
     truth_scores: pd.DataFrame,
     withhold: tuple[str, ...],
     max_rounds: int,
@@ -233,7 +230,7 @@ def run_stage(
     return pub
 
 
-def _apply(pub: Any, steps: Steps) -> Any:
+def _apply(pub: Publication, steps: Steps) -> Any:
     """The publication with each round's withholding applied, in order, as the audit chose it."""
     for rows, pillars in steps:
         if rows:
@@ -250,7 +247,7 @@ def _digest_frame(h: Any, frame: pd.DataFrame) -> None:
 
 
 def _cache_key(
-    pub: Any,
+    pub: Publication,
     truth_scores: pd.DataFrame,
     withhold: tuple[str, ...],
     max_rounds: int,
@@ -308,7 +305,7 @@ def _keep(key: str, steps: Steps, record: DisclosureRecord) -> None:
 
 
 def _audit_and_withhold(
-    pub: Any,
+    pub: Publication,
     truth_scores: pd.DataFrame,
     withhold: tuple[str, ...],
     max_rounds: int,

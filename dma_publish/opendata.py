@@ -231,7 +231,7 @@ def _disclosure_audit(pub: Publication) -> pd.DataFrame:
     all zero where nothing is withheld, or the stage has not run)."""
     from dma_publish.publication import DisclosureRecord, empty_values
 
-    record = getattr(pub, "disclosure", None)
+    record = pub.disclosure
     if record is None:
         record = DisclosureRecord(empty_values(), 0, 0, 0, pd.DataFrame(), pd.DataFrame(), 0.0)
     return record.counts(pub.years)
@@ -411,7 +411,7 @@ def _changes(pub: Publication) -> pd.DataFrame:
     """Every published value changed between archived versions and this one (releases stage)."""
     from dma_publish.publication import empty_changes
 
-    history = getattr(pub, "history", None)
+    history = pub.history
     return empty_changes() if history is None else history.changes
 
 
@@ -975,7 +975,7 @@ def readme_text(pub: Publication) -> str:
 
 def _methodology_attribution(pub: Publication) -> list[str]:
     """The attribution of quoted maturity-level descriptions, if the methodology carries one."""
-    frame = getattr(pub.methodology, "level_descriptions", None)
+    frame = pub.methodology.level_descriptions
     if frame is None or "attribution" not in frame or frame.empty:
         return []
     return [

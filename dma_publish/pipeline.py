@@ -160,7 +160,7 @@ def with_history(pub: Publication, archive: dict, stage: Stage | None = None) ->
 
     current = releases.current_cells(value_tables(pub), pub.granularity)
     history = releases.history(pub.release, archive, current, pub.granularity)
-    extra = getattr(pub.disclosure, "benchmark_rows", None)
+    extra = None if pub.disclosure is None else pub.disclosure.benchmark_rows
     if extra is not None:
         risks = releases.differencing_risks(history, pub, extra, pub.granularity)
         if risks:
@@ -489,7 +489,7 @@ def _publish_into(
     from dma_publish import api, charts, opendata, pages
 
     source_docs = root / "site_src"
-    provenance = getattr(pub, "provenance", None)
+    provenance = pub.provenance
     scratch = docs_dir is None  # generated pages go in the build's own work folder
     docs_dir = work / "docs" if docs_dir is None else Path(docs_dir)
     staging = work / "site"
@@ -549,7 +549,7 @@ def write_release_files(pub: Publication, docs_dir: Path) -> list[Path]:
     from dma_publish.opendata import zip_name
     from dma_publish.pages.releases import version_zip_path
 
-    history = getattr(pub, "history", None)
+    history = pub.history
     if history is None:
         return []
     written = []
@@ -567,7 +567,7 @@ def mkdocs_arguments(pub: Publication) -> tuple[dict[str, Any], dict[str, Any]]:
     """What the theme is told of the publication (`extra`), and the pages left out of the
     navigation (a publication without domain scores has no domain index or comparability page):
     the same for the build and for the benchmark's bare MkDocs build of its pages."""
-    provenance = getattr(pub, "provenance", None)
+    provenance = pub.provenance
     extra: dict[str, Any] = {
         "demo": pub.is_demo,
         "release_version": str(pub.release.version),
@@ -583,6 +583,6 @@ def mkdocs_arguments(pub: Publication) -> tuple[dict[str, Any], dict[str, Any]]:
             source_file=provenance["file_name"],
             source_version=provenance.get("file_version", ""),
         )
-    no_domains = not getattr(pub, "has_domains", True)
+    no_domains = not pub.has_domains
     drop = {"drop_pages": {"domains/index.md", "comparability.md"}} if no_domains else {}
     return extra, drop

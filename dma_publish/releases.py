@@ -31,7 +31,14 @@ from typing import Any
 import pandas as pd
 
 from dma_publish.errors import InputError
-from dma_publish.publication import ArchivedRelease, Cells, History, Version, empty_changes
+from dma_publish.publication import (
+    ArchivedRelease,
+    Cells,
+    History,
+    Publication,
+    Version,
+    empty_changes,
+)
 from dma_publish.registry import (
     CONFIDENTIAL,
     NOT_APPLICABLE,
@@ -363,7 +370,7 @@ def _indicator_columns(name: str, granularity: str, header: list[str]) -> list[s
 
 
 def public_benchmark_rows(
-    pub: Any, archive: dict[str, ArchivedRelease], granularity: str
+    pub: Publication, archive: dict[str, ArchivedRelease], granularity: str
 ) -> frozenset[int]:
     """Positions (in pub.benchmarks) of the rows an archived version published with exactly the
     figures this one would: they are public already, so the disclosure audit must not count on
@@ -474,7 +481,7 @@ def differencing_risks(
     return sorted(set(risks))
 
 
-def _withheld_values(pub: Any, orgs: set[str]) -> pd.DataFrame:
+def _withheld_values(pub: Publication, orgs: set[str]) -> pd.DataFrame:
     """(year, org, setting, measure) of the withheld values of these organisations, now."""
     s = pub.scores
     parts = []

@@ -3,8 +3,7 @@ finds them."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
+import fakes
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -69,7 +68,7 @@ def publication(
     for col in ("lfl_previous_year", "lfl_score", "lfl_previous_score", "lfl_n_scores"):
         pillars[col] = pd.NA
     truth = Scores(domain, pillars, overall_scores(pillars), pd.DataFrame())
-    ref = SimpleNamespace(organisations=orgs)
+    ref = fakes.reference(orgs)
     bench = benchmark(truth, ref)
     treatment = _treatment()
     if secondary:
@@ -82,11 +81,11 @@ def publication(
         suppress_domain_scores(domain, treatment), pillars, truth.overall_scores, pd.DataFrame()
     )
     comparability = pd.DataFrame(columns=["year", "domain_id", "previous_year", "status"])
-    pub = SimpleNamespace(
+    pub = fakes.publication(
         scores=published,
         benchmarks=bench,
         reference=ref,
-        methodology=SimpleNamespace(comparability=comparability),
+        methodology=fakes.methodology(comparability=comparability),
     )
     return pub, domain
 
@@ -193,8 +192,8 @@ def test_minimum_group_size_counts_distinct_organisations_not_care_settings():
     domain = pd.DataFrame(rows)
     pillars = pillar_scores(domain)
     scores = Scores(domain, pillars, overall_scores(pillars), pd.DataFrame())
-    ref = SimpleNamespace(organisations=orgs)
-    pub = SimpleNamespace(scores=scores, reference=ref, benchmarks=benchmark(scores, ref))
+    ref = fakes.reference(orgs)
+    pub = fakes.publication(scores=scores, reference=ref, benchmarks=benchmark(scores, ref))
     from dma_publish.suppress import distinct_organisations
 
     bench = pub.benchmarks.assign(n_distinct_orgs=distinct_organisations(pub))

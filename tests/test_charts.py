@@ -9,10 +9,10 @@ from dataclasses import replace
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import altair as alt
+import fakes
 import jsonschema
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ import vl_convert
 from dma_publish import charts
 from dma_publish.aggregate import benchmark
 from dma_publish.charts import style
+from dma_publish.methodology import MethodologyFrames
 from dma_publish.publication import Publication
 
 # ---------------------------------------------------------------------------------------------
@@ -94,7 +95,7 @@ def _pillar_scores(domain: pd.DataFrame) -> pd.DataFrame:
 
 
 @cache
-def _frames() -> SimpleNamespace:
+def _frames() -> MethodologyFrames:
     """The methodology frames (both years stacked)."""
     pillars = pd.DataFrame(PILLARS, columns=["pillar_id", "pillar_name", "pillar_order"])
     pillars["former_name"] = ""
@@ -115,7 +116,7 @@ def _frames() -> SimpleNamespace:
          for s in sorted(SCORE_PILLAR)],
         columns=["year", "domain_id", "previous_year", "status", "reason"],
     )  # fmt: skip
-    return SimpleNamespace(
+    return fakes.methodology(
         pillars=pillars, care_settings=settings, domains=domains, score_defs=defs,
         comparability=comp,
     )  # fmt: skip
@@ -136,12 +137,11 @@ def make_pub(org_names: dict[str, str] | None = None) -> Publication:
     overall = pillar.groupby(KEY, as_index=False).agg(
         score=("score", "mean"), n_pillars=("score", "size")
     )
-    scores = SimpleNamespace(domain_scores=domain, pillar_scores=pillar, overall_scores=overall)
-    reference = SimpleNamespace(organisations=orgs, regions=regions, is_demo=True)
-    return Publication(
-        release=None, reference=reference, methodology=_frames(), validated=None, scores=scores,
-        benchmarks=benchmark(scores, reference), inputs_hash="0" * 64, generator_version="test",
-        is_demo=True,
+    scores = fakes.scores(domain_scores=domain, pillar_scores=pillar, overall_scores=overall)
+    reference = fakes.reference(orgs, regions)
+    return fakes.publication(
+        reference=reference, methodology=_frames(), scores=scores,
+        benchmarks=benchmark(scores, reference), generator_version="test",
     )  # fmt: skip
 
 
@@ -340,8 +340,7 @@ def test_domain_profile_shows_a_withheld_score_as_words_not_a_point() -> None:
     hit = (ds["org_code"] == "RA1") & (ds["year"] == 2025) & (ds["score_id"] == "sc_infra")
     ds.loc[hit, "score"] = pd.NA
     ds["is_suppressed"] = hit
-    scores = SimpleNamespace(**{**vars(pub.scores), "domain_scores": ds})
-    withheld = Publication(**{**vars(pub), "scores": scores})
+    withheld = replace(pub, scores=replace(pub.scores, domain_scores=ds))
     chart = charts.org_domain_profile(withheld, "RA1", "acute", 2025)
     row = next(r for r in chart.spec["datasets"]["rows"] if r["l"] == "Infrastructure")
     assert row["n"] == "Withheld [c]"
@@ -654,15 +653,16 @@ def _withheld_pub(sentinels: bool) -> tuple[Publication, Publication]:
         hidden = hit["is_suppressed"].to_numpy()
         bench.loc[hidden, STAT_COLUMNS] = 4.321
         bench.loc[hidden, LEVEL_COLUMNS] = 77
-    raw_scores = SimpleNamespace(
-        domain_scores=domain, pillar_scores=pillar, overall_scores=pub.scores.overall_scores
+    raw = replace(
+        pub,
+        scores=replace(pub.scores, domain_scores=domain, pillar_scores=pillar),
+        benchmarks=bench,
     )
-    raw = replace(pub, scores=raw_scores, benchmarks=bench)
     domain_out = suppress_domain_scores(domain, treatment)
-    scores = SimpleNamespace(
+    scores = replace(
+        pub.scores,
         domain_scores=domain_out,
         pillar_scores=suppress_like_for_like(pillar, domain_out),
-        overall_scores=pub.scores.overall_scores,
     )
     published = replace(
         pub,

@@ -16,10 +16,10 @@ import subprocess
 import sys
 import threading
 import time
-import types
 from pathlib import Path
 from typing import Any
 
+import fakes
 import pytest
 
 from dma_publish import pipeline, sitedir
@@ -58,8 +58,9 @@ def mkdocs_build(config, staging, extra, docs_dir=None, **_):
     (staging / "index.html").write_text(name, encoding="utf-8")
 
 pipeline.mkdocs_build = mkdocs_build
-release = types.SimpleNamespace(version="0.0.0", status="final")
-pub = types.SimpleNamespace(is_demo=True, release=release, inputs_hash="0" * 64, generator_version="0")
+sys.path.insert(0, TESTS_DIR)
+import fakes
+pub = fakes.publication(scores=fakes.scores(domain_scores=fakes.one_domain_score()))
 pipeline.publish(pub, site_dir=site, echo=lambda text: print(text, flush=True))
 print("published", name, flush=True)
 """
@@ -137,7 +138,7 @@ class Watcher(threading.Thread):
 @pytest.fixture
 def script(tmp_path: Path) -> Path:
     path = tmp_path / "build.py"
-    path.write_text(BUILD, encoding="utf-8")
+    path.write_text(BUILD.replace("TESTS_DIR", repr(str(ROOT / "tests"))), encoding="utf-8")
     return path
 
 
@@ -231,10 +232,7 @@ def _stub_stages(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Path]) -> None
 
 
 def _pub() -> Any:
-    release = types.SimpleNamespace(version="0.0.0", status="final")
-    return types.SimpleNamespace(
-        is_demo=True, release=release, inputs_hash="0" * 64, generator_version="0"
-    )
+    return fakes.publication(scores=fakes.scores(domain_scores=fakes.one_domain_score()))
 
 
 def test_pages_are_generated_in_the_builds_own_folder_not_the_checkout(

@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import time
-import types
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
@@ -32,6 +31,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import fakes
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -681,10 +681,7 @@ def test_methodology_schema_error_exits_2_naming_the_document_path(
 
 
 def _fake_publication() -> Any:
-    release = types.SimpleNamespace(version="0.0.0", status="final")
-    return types.SimpleNamespace(
-        is_demo=True, release=release, inputs_hash="0" * 64, generator_version="0"
-    )
+    return fakes.publication(scores=fakes.scores(domain_scores=fakes.one_domain_score()))
 
 
 def _stub_data_and_charts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -774,6 +771,7 @@ def test_cli_exits_1_on_an_unexpected_failure_and_keeps_the_site(
     assert snapshot(tmp_path / "site") == before
 
 
+TESTS_DIR = Path(__file__).resolve().parent
 KILLED_BUILD = """
 import shutil, sys, types
 from pathlib import Path
@@ -791,8 +789,9 @@ pages.build_pages = lambda *a, **k: {}
 pages.save_pages = lambda pub, docs_dir, *a, **k: sorted(
     str(p.relative_to(shutil.copytree(source_docs, docs_dir, dirs_exist_ok=True))) for p in Path(docs_dir).rglob("*.md")
 )
-release = types.SimpleNamespace(version="0.0.0", status="final")
-pub = types.SimpleNamespace(is_demo=True, release=release, inputs_hash="0" * 64, generator_version="0")
+sys.path.insert(0, TESTS_DIR)
+import fakes
+pub = fakes.publication(scores=fakes.scores(domain_scores=fakes.one_domain_score()))
 pipeline.publish(pub, site_dir=site, docs_dir=docs)
 """
 
@@ -800,7 +799,7 @@ pipeline.publish(pub, site_dir=site, docs_dir=docs)
 def test_build_killed_during_mkdocs_leaves_the_site(planted: Planted, tmp_path: Path) -> None:
     """A real process running the real mkdocs stage, killed with SIGKILL part way through."""
     script = tmp_path / "killed_build.py"
-    script.write_text(KILLED_BUILD, encoding="utf-8")
+    script.write_text(KILLED_BUILD.replace("TESTS_DIR", repr(str(TESTS_DIR))), encoding="utf-8")
     site = tmp_path / "site"
     before = fake_site(site)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_MKDOCS_2_WARNING": "1"}

@@ -24,6 +24,7 @@ from dma_publish.charts.style import (
     Series,
     fill,
 )
+from dma_publish.publication import Publication
 
 THIS_ORG = Series("This organisation", NHS_BLUE, "circle")
 MEMBER = Series("Member trust return", VERMILION, "circle")
@@ -171,7 +172,7 @@ def _org(lk: Lookup, org_code: str) -> Record:
 
 
 @_timed("org_pillars")
-def org_pillar_profile(pub: Any, org_code: str, care_setting: str, year: int) -> Chart:
+def org_pillar_profile(pub: Publication, org_code: str, care_setting: str, year: int) -> Chart:
     """An organisation's pillar scores against its peers' spread and median (a spine chart)."""
     lk = lookup(pub)
     org = _org(lk, org_code)
@@ -228,7 +229,7 @@ def org_pillar_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
 
 
 @_timed("org_domains")
-def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) -> Chart:
+def org_domain_profile(pub: Publication, org_code: str, care_setting: str, year: int) -> Chart:
     """An organisation's domain scores against its peers' median, grouped by pillar."""
     lk = lookup(pub)
     org = _org(lk, org_code)
@@ -307,7 +308,7 @@ def org_domain_profile(pub: Any, org_code: str, care_setting: str, year: int) ->
 # Like-for-like change
 
 
-def previous_year(pub: Any, year: int) -> int | None:
+def previous_year(pub: Publication, year: int) -> int | None:
     """The year a year's like-for-like change is measured from (per the methodology)."""
     comp = pub.methodology.comparability
     prev = comp.loc[comp["year"] == year, "previous_year"]
@@ -380,7 +381,9 @@ def _lfl_row(
 
 
 @_timed("org_lfl")
-def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | None = None) -> Chart:
+def org_like_for_like(
+    pub: Publication, org_code: str, care_setting: str, year: int | None = None
+) -> Chart:
     """Pillar scores in two years over comparable domains only; a break, with why, where not."""
     lk = lookup(pub)
     org = _org(lk, org_code)
@@ -455,7 +458,7 @@ def org_like_for_like(pub: Any, org_code: str, care_setting: str, year: int | No
 
 
 @_timed("icb_system")
-def icb_system(pub: Any, icb_code: str, year: int) -> Chart:
+def icb_system(pub: Publication, icb_code: str, year: int) -> Chart:
     """An ICB's member trusts' pillar scores and their median, against the national spread.
 
     The ICB's own survey is a different questionnaire, not comparable with the trusts', so it is
@@ -601,7 +604,7 @@ def _region_rows(
 
 
 @_timed("region")
-def region_distribution(pub: Any, region_code: str, year: int) -> Chart:
+def region_distribution(pub: Publication, region_code: str, year: int) -> Chart:
     """A region's trusts' and ICBs' overall scores, by care setting, against England's spread."""
     lk = lookup(pub)
     region = lk.regions[region_code]["region_name"]
@@ -673,7 +676,7 @@ def _grid_cells(label: str, stats: Record) -> tuple[Records, tuple]:
 
 
 @_timed("national_levels")
-def national_level_counts(pub: Any, year: int, care_setting: str) -> Chart:
+def national_level_counts(pub: Publication, year: int, care_setting: str) -> Chart:
     """For each pillar, how many organisations of a care setting sit at each level."""
     lk = lookup(pub)
     peers = lk.peer_stats(year, care_setting, "pillar")
@@ -711,7 +714,7 @@ def national_level_counts(pub: Any, year: int, care_setting: str) -> Chart:
 
 
 @_timed("domain_levels")
-def domain_distribution(pub: Any, score_id: str) -> Chart:
+def domain_distribution(pub: Publication, score_id: str) -> Chart:
     """A domain score's levels across organisations, by care setting and year."""
     lk = lookup(pub)
     defs = [
@@ -783,7 +786,7 @@ def _band_label(start: float, end: float, last: bool) -> str:
 
 
 @_timed("national_overall")
-def national_overall_distribution(pub: Any, year: int, care_setting: str) -> Chart:
+def national_overall_distribution(pub: Publication, year: int, care_setting: str) -> Chart:
     """How many organisations of a care setting have overall scores in each quarter-point band."""
     lk = lookup(pub)
     values = [
@@ -845,7 +848,7 @@ def national_overall_distribution(pub: Any, year: int, care_setting: str) -> Cha
 # Everything
 
 
-def _org_charts(pub: Any, lk: Lookup, out: ChartSet) -> None:
+def _org_charts(pub: Publication, lk: Lookup, out: ChartSet) -> None:
     """Profile charts for every return, and like-for-like charts where there is a previous year."""
     comparable_years = {y: previous_year(pub, y) for y in pub.years}
     for org_code in sorted(lk.returns_by_org):
@@ -856,7 +859,7 @@ def _org_charts(pub: Any, lk: Lookup, out: ChartSet) -> None:
                 out.add(org_like_for_like(pub, org_code, cs, year))
 
 
-def build_all(pub: Any) -> ChartSet:
+def build_all(pub: Publication) -> ChartSet:
     """Every chart of the publication, in a stable order; timed whole in STATS."""
     start = time.perf_counter()
     lk = lookup(pub)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from dma_publish.publication import Publication
 from dma_publish.score import round_half_away
 
 Record = dict[str, Any]
@@ -126,7 +127,7 @@ def _bench_key(rec: Record) -> tuple:
     )
 
 
-def build_lookup(pub: Any) -> Lookup:
+def build_lookup(pub: Publication) -> Lookup:
     """Index a Publication's frames (about 0.1 s for the demo data, once per build)."""
     m, ref, scores = pub.methodology, pub.reference, pub.scores
     pillars = _records(
@@ -163,7 +164,7 @@ def build_lookup(pub: Any) -> Lookup:
 _CACHE: dict[str, Any] = {"ref": None, "lookup": None}
 
 
-def lookup(pub: Any) -> Lookup:
+def lookup(pub: Publication) -> Lookup:
     """The Lookup of this Publication, built on first use and kept while it is the current one."""
     ref = _CACHE["ref"]
     if ref is None or ref() is not pub:

@@ -25,6 +25,7 @@ from dma_publish.pages.reference_pages import (
 )
 from dma_publish.pages.releases import revisions_page, version_pages
 from dma_publish.pages.site import Site, rel
+from dma_publish.publication import Publication
 
 __all__ = ["build_pages", "md_text", "page_inventory", "save_pages", "write_pages"]
 
@@ -113,7 +114,7 @@ def _slices(downloads: Iterable[Any]) -> dict[str, str]:
 
 
 def build_pages(
-    pub: Any,
+    pub: Publication,
     downloads: Sequence[Any] = (),
     charts: Any = None,
     linked_charts: dict[str, Any] | None = None,
@@ -148,7 +149,7 @@ def build_pages(
     return dict(sorted(pages.items()))
 
 
-def page_inventory(pub: Any) -> list[str]:
+def page_inventory(pub: Publication) -> list[str]:
     """The relative paths write_pages writes for a publication, sorted."""
     ref = pub.reference
     fixed = [
@@ -190,7 +191,7 @@ def add_response_section(site: Site, docs_dir: Path) -> None:
 
 
 def save_pages(
-    pub: Any,
+    pub: Publication,
     docs_dir: Path,
     pages: dict[str, str],
     sizes: dict[str, tuple[int, int]] | None = None,
@@ -204,7 +205,7 @@ def save_pages(
 
     docs_dir = Path(docs_dir)
     site = Site(pub)
-    if getattr(pub, "granularity", "answers") == "answers" and getattr(pub, "validated", None):
+    if pub.granularity == "answers":
         add_response_section(site, docs_dir)
     for rel_path, text in pages.items():
         if rel_path.split("/", 1)[0] in HAND_WRITTEN:
@@ -217,7 +218,7 @@ def save_pages(
 
 
 def write_pages(
-    pub: Any,
+    pub: Publication,
     docs_dir: Path,
     downloads: Sequence[Any] = (),
     charts: Any = None,

@@ -11,6 +11,7 @@ from typing import Any
 
 from dma_publish.pages.cells import iqr_cell, stat_cell
 from dma_publish.pages.markdown import MISSING, Md, fmt_change, fmt_score, md_table
+from dma_publish.publication import Publication
 
 OVERALL_NAME = "Overall score over comparable domains"
 # Findings of the import shown on the organisation's own page (all are on the data-quality page).
@@ -99,7 +100,7 @@ def setting_section(site: Any, org: Any, setting: str, page: str, links: Any) ->
     return section
 
 
-def data_quality_page(pub: Any) -> str:
+def data_quality_page(pub: Publication) -> str:
     """The data-quality statement of a publication built from published scores."""
     from dma_publish.pages.disclosure import audit_section
     from dma_publish.pages.markdown import md_text
@@ -199,7 +200,7 @@ def _primary_care_reason() -> str:
     return PRIMARY_CARE_REASON
 
 
-def methodology_page(pub: Any) -> str:
+def methodology_page(pub: Publication) -> str:
     """The methodology statement of a publication built from published scores."""
     from dma_publish.pages.markdown import md_text
 

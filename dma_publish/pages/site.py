@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from dma_publish.aggregate import BENCHMARK_KEY
+from dma_publish.publication import Publication
 from dma_publish.vocab import RETURN_KEY, survey_of
 
 NATIONAL = "ENG"
@@ -72,7 +73,7 @@ def _key(row: dict[str, Any]) -> tuple[str, str, int]:
 class Site:
     """Lookups over one publication, shared by every page builder."""
 
-    def __init__(self, pub: Any) -> None:
+    def __init__(self, pub: Publication) -> None:
         """Index the publication's frames once."""
         self.pub = pub
         self.release = pub.release
@@ -102,11 +103,11 @@ class Site:
         self.elements = m.elements
         self.comparability = m.comparability
         self.level_descriptions = m.level_descriptions
-        self.policy = getattr(pub, "policy", None)
+        self.policy = pub.policy
         self._index_methodology()
         self._index_scores(pub)
         # Published scores' overall score is over comparable domains only (NHS England's).
-        has_domains = getattr(pub, "has_domains", True)
+        has_domains = pub.has_domains
         self.overall_name = "Overall" if has_domains else "Overall (comparable domains)"
         # Pillar scores to the places they are known to: computed ones to 2, published ones as
         # published (NHS England's to 1).
@@ -163,7 +164,7 @@ class Site:
 
     # --- scores -----------------------------------------------------------------------------
 
-    def _index_scores(self, pub: Any) -> None:
+    def _index_scores(self, pub: Publication) -> None:
         """Score rows as plain dictionaries by return, so page loops never filter frames."""
         s = pub.scores
         self._domain_rows: dict[tuple, list[dict[str, Any]]] = {}
@@ -177,7 +178,7 @@ class Site:
         self._rejected = {
             _key(r) for r in _records(pub.validated.returns) if r.get("status") == "rejected"
         }
-        next_level = getattr(pub, "next_level", None)
+        next_level = pub.next_level
         self._next_level: dict[tuple, list[dict[str, Any]]] = {}
         if next_level is not None:
             for r in _records(next_level):
