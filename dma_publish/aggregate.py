@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dma_publish.peergroups import NATIONAL_CODE, PEER_GROUP_TYPES
 from dma_publish.score import round_half_away
 
 BENCHMARK_KEY: list[str] = [
@@ -38,7 +39,6 @@ BENCHMARK_COLUMNS: list[str] = [
     "max",
     *LEVEL_COLUMNS,
 ]
-NATIONAL_CODE = "ENG"
 ICB_SURVEY_SETTING = "icb"
 
 
@@ -82,14 +82,14 @@ def measure_values(scores: Any) -> pd.DataFrame:
 def peer_group_members(units: pd.DataFrame) -> pd.DataFrame:
     """Each unit once per peer group it belongs to, with peer_group_type and peer_group_code.
 
-    A group is one care setting at one level: national, region and (trusts only) ICB system.
+    A group is one care setting at one level: each type of dma_publish.peergroups (national,
+    region and, trusts only, ICB system).
     """
-    secondary = units[units["survey"] == "secondary_care"]
-    groups = [
-        units.assign(peer_group_type="national", peer_group_code=NATIONAL_CODE),
-        units.assign(peer_group_type="region", peer_group_code=units["region_code"]),
-        secondary.assign(peer_group_type="icb_system", peer_group_code=secondary["icb_code"]),
-    ]
+    groups = []
+    for kind in PEER_GROUP_TYPES:
+        these = units if kind.surveys is None else units[units["survey"].isin(kind.surveys)]
+        code = NATIONAL_CODE if kind.code_column is None else these[kind.code_column]
+        groups.append(these.assign(peer_group_type=kind.name, peer_group_code=code))
     members = pd.concat(groups, ignore_index=True)
     return members.dropna(subset=["peer_group_code"])
 

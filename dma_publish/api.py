@@ -24,6 +24,12 @@ from typing import Any
 
 import pandas as pd
 
+from dma_publish.peergroups import (
+    NATIONAL_CODE,
+    NATIONAL_NAME,
+    PEER_GROUP_TYPES,
+    peer_group_type,
+)
 from dma_publish.publication import Publication
 from dma_publish.registry import Table, frictionless_field, tables_for
 from dma_publish.vocab import survey_of
@@ -32,9 +38,8 @@ API_VERSION = "v1"
 API_DIR = f"api/{API_VERSION}"
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("index", "organisation", "area", "domain", "table")
-NATIONAL = "ENG"
 # Document folders under api/v1/, by kind (areas have one folder per area type).
-AREA_FOLDERS = {"national": "national", "region": "regions", "icb_system": "icb-systems"}
+AREA_FOLDERS = {t.name: t.api_folder for t in PEER_GROUP_TYPES}
 # The dimension columns an organisation document states once, not on every score row.
 _ORG_COLUMNS = ("org_code", "org_name", "org_type", "icb_code", "region_code")
 _BENCH_NAMES = ("peer_group_name", "measure_name")
@@ -169,7 +174,7 @@ def table_path(name: str) -> str:
 def _peer_group(care_setting: str) -> tuple[str, str, str, str]:
     """The national peer group an organisation's scores in a care setting are compared with
     (survey, peer group type, code, care setting), as its page compares them."""
-    return (survey_of(care_setting), "national", NATIONAL, care_setting)
+    return (survey_of(care_setting), "national", NATIONAL_CODE, care_setting)
 
 
 _SCORE_TABLES = {"domain_scores": "domain", "pillar_scores": "pillar", "overall_scores": "overall"}
@@ -180,13 +185,10 @@ _BENCH_KEY = (
 )  # fmt: skip
 
 
-def _area_of(peer_type: str, code: str) -> tuple[str, str] | None:
+def _area_of(peer_type: str, code: str) -> tuple[str, str]:
     """The area document a benchmark's peer group belongs in: (area type, area code)."""
-    if peer_type == "national":
-        return ("national", NATIONAL)
-    if peer_type in ("region", "icb_system"):
-        return (peer_type, code)
-    return None
+    kind = peer_group_type(peer_type)  # raises on a type of no known folder
+    return (kind.name, NATIONAL_CODE if kind.code_column is None else code)
 
 
 class _Builder:
@@ -244,7 +246,7 @@ class _Builder:
     def areas(self) -> dict[str, dict[str, Any]]:
         """England, each region and each ICB system: members and every benchmark of the area."""
         regions = self.pub.reference.regions
-        specs = [("national", NATIONAL, "England", None)]
+        specs = [("national", NATIONAL_CODE, NATIONAL_NAME, None)]
         specs += [
             ("region", code, name, ons)
             for code, name, ons in zip(
@@ -262,7 +264,7 @@ class _Builder:
         members = _by(
             pair
             for o in self.orgs
-            for pair in ((("national", NATIONAL), o), (("region", o["region_code"]), o),
+            for pair in ((("national", NATIONAL_CODE), o), (("region", o["region_code"]), o),
                          (("icb_system", o["icb_code"]), o))
         )  # fmt: skip
         out = {}

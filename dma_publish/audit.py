@@ -42,6 +42,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from dma_publish.aggregate import BENCHMARK_KEY, peer_group_members
+from dma_publish.peergroups import PEER_GROUP_TYPES
 from dma_publish.score import round_half_away
 from dma_publish.vocab import RETURN_KEY
 
@@ -273,7 +274,8 @@ class Knowledge:
         )
         units["_expr"] = np.arange(len(units))
         units["_unknown"] = np.array([bool(e.terms) for e in exprs], dtype=bool)
-        places = pub.reference.organisations[["org_code", "icb_code", "region_code"]]
+        codes = [t.code_column for t in PEER_GROUP_TYPES if t.code_column is not None]
+        places = pub.reference.organisations[["org_code", *codes]]
         units = units.merge(places, on="org_code", how="left")
         units["survey"] = np.where(units["care_setting"] == "icb", "icb", "secondary_care")
         members = peer_group_members(units)

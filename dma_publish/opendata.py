@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 
 from dma_publish import response
 from dma_publish.errors import PublishError
+from dma_publish.peergroups import NATIONAL_CODE, NATIONAL_NAME
 from dma_publish.publication import Publication
 from dma_publish.registry import (
     CONFIDENTIAL,
@@ -286,7 +287,7 @@ def _group_names(pub: Publication) -> dict[str, str]:
     settings = pub.methodology.care_settings.set_index("care_setting")[
         "care_setting_name"
     ].to_dict()
-    return {"ENG": "England", **regions, **icbs, **settings}
+    return {NATIONAL_CODE: NATIONAL_NAME, **regions, **icbs, **settings}
 
 
 def _peer_group_name(names: dict[str, str], code: str, setting: str) -> str:

@@ -36,16 +36,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dma_publish.errors import InputError
+from dma_publish.peergroups import level_ranks
 from dma_publish.yamlfile import document_path, read_yaml
 
-Level = Literal["organisation", "icb_system", "region", "national"]
-LEVEL_RANK = {"organisation": 0, "icb_system": 1, "region": 2, "national": 3}
-# The level each benchmark peer group describes.
-PEER_GROUP_LEVEL = {
-    "icb_system": "icb_system",
-    "region": "region",
-    "national": "national",
-}
+LEVEL_RANK = level_ranks()  # organisation 0, then each peer group type (dma_publish.peergroups)
+Level = Literal[tuple(LEVEL_RANK)]  # type: ignore[valid-type]  # the levels a policy names
 
 
 class _Strict(BaseModel):

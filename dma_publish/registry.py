@@ -19,6 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 import pyarrow as pa
 
+from dma_publish import peergroups
 from dma_publish.aggregate import BENCHMARK_KEY
 
 FieldType = Literal["string", "integer", "number", "boolean", "date"]
@@ -49,7 +50,7 @@ CARE_SETTINGS = ("acute", "mental_health", "community", "ambulance", "icb")
 SURVEYS = ("secondary_care", "icb")
 COMPARABILITY_STATUSES = ("comparable", "changed", "new", "discontinued", "moved")
 RETURN_STATUSES = ("scored", "rejected", "missing")
-PEER_GROUP_TYPES = ("national", "region", "icb_system")
+PEER_GROUP_TYPES = peergroups.NAMES
 SCORE_TABLES = ("domain_scores", "pillar_scores", "overall_scores")
 # The tables compared value by value between versions (dma_publish.releases).
 VALUE_TABLES = (*SCORE_TABLES, "benchmarks")

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from dma_publish.aggregate import peer_group_members
-from dma_publish.policy import LEVEL_RANK, PEER_GROUP_LEVEL, Policy
+from dma_publish.peergroups import PEER_GROUP_TYPES, ranks
+from dma_publish.policy import LEVEL_RANK, Policy
 from dma_publish.publication import Publication
 from dma_publish.vocab import RETURN_KEY
 
@@ -100,7 +101,8 @@ def _primary_benchmark_mask(
     finest_rank = np.where(
         bench["measure_type"].to_numpy() == "domain", finest_rank, LEVEL_RANK["organisation"]
     )
-    group_rank = bench["peer_group_type"].map(PEER_GROUP_LEVEL).map(LEVEL_RANK).to_numpy()
+    # fails closed: a peer group type of no known rank raises (peergroups.UnknownPeerGroup)
+    group_rank = ranks(bench["peer_group_type"])
     too_fine = group_rank < finest_rank
     # the threshold counts distinct organisations: a trust with two care settings is one
     sizes = bench["n_distinct_orgs"] if "n_distinct_orgs" in bench else bench["n_orgs"]
@@ -119,22 +121,23 @@ def _partitions(
     Each entry is (positions, group): the row positions of the parts, ordered by group and then
     by (n_orgs, peer_group_code), so the first visible part of a group is the one to withhold
     next; and each part's group number. A group is one whole (a parent row present in the same
-    year, survey, care setting and measure) and the parts of one kind that split it:
-
-    - the nation into regions;
-    - a region into its ICB systems.
+    year, survey, care setting and measure) and the parts that split it: for each peer group
+    type with a parent (dma_publish.peergroups), the parent's groups into its own (the nation
+    into regions, a region into its ICB systems).
     """
     t, code = bench["peer_group_type"], bench["peer_group_code"]
-    icb_region = (
-        reference.loc[reference["org_type"] == "icb", ["org_code", "region_code"]]
-        .drop_duplicates("org_code")
-        .set_index("org_code")["region_code"]
-    )
-    kinds = [
-        # (parent rows, their key, child rows, a function giving the children's key)
-        (t == "national", None, t == "region", None),
-        (t == "region", code, t == "icb_system", lambda c: c.map(icb_region)),
-    ]
+    kinds = []
+    for kind in PEER_GROUP_TYPES:
+        if kind.parent is None:
+            continue
+        parent = next(p for p in PEER_GROUP_TYPES if p.name == kind.parent)
+        parent_key = child_key = None
+        if parent.code_column is not None:  # many wholes: each part's own reference row names it
+            own = reference.loc[reference["org_code"].isin(code[t == kind.name])]
+            parent_key = code
+            child_key = own.drop_duplicates("org_code").set_index("org_code")[kind.parent_column]
+        # (parent rows, their key, child rows, each child's parent code: None for one whole)
+        kinds.append((t == parent.name, parent_key, t == kind.name, child_key))
     (cell,) = _key_codes([bench], CELL)
     code_rank, _ = pd.factorize(code, sort=True)
     n_orgs = bench["n_orgs"].to_numpy()
@@ -146,7 +149,8 @@ def _partitions(
             parent_cell, child_cell = cell[parent_pos], cell[child_pos]
         else:
             keys = pd.concat(
-                [parent_key.iloc[parent_pos], child_key(code.iloc[child_pos])], ignore_index=True
+                [parent_key.iloc[parent_pos], code.iloc[child_pos].map(child_key)],
+                ignore_index=True,
             )
             key, uniques = pd.factorize(keys)  # a child with no whole (NaN) gets -1
             combined = np.concatenate([cell[parent_pos], cell[child_pos]]) * (len(uniques) + 1)

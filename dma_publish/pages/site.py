@@ -13,10 +13,11 @@ from typing import Any
 import pandas as pd
 
 from dma_publish.aggregate import BENCHMARK_KEY
+from dma_publish.peergroups import NATIONAL_CODE
 from dma_publish.publication import Publication
 from dma_publish.vocab import RETURN_KEY, survey_of
 
-NATIONAL = "ENG"
+NATIONAL = NATIONAL_CODE
 BENCH_KEY = BENCHMARK_KEY
 
 
