@@ -431,6 +431,12 @@ def run_build(
     n_errors = int((pub.validated.issues["severity"] == "error").sum())
     if strict and n_errors:
         raise ValidationFailed(f"{n_errors} validation errors (--strict); see {report_path}")
+    if not pub.years:  # every return rejected: no score of any year, so nothing to publish
+        n_returns = len(pub.validated.returns)
+        raise ValidationFailed(
+            f"no return could be scored ({n_returns} returns read, every one rejected): "
+            f"nothing to publish; see {report_path}"
+        )
     if not check_only:
         publish(pub, site_dir=site_dir, docs_dir=docs_dir, log=log, echo=echo)
         echo(f"published {site_dir}")

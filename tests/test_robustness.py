@@ -938,3 +938,25 @@ def test_no_csv_cell_could_run_as_a_formula(planted: Planted) -> None:
         for r in rows
     ]
     assert HOSTILE_NAME in names  # published as it is: the name is text, not a formula
+
+
+def test_a_build_where_every_return_is_rejected_stops_with_a_clear_error(tmp_path: Path) -> None:
+    """Issue 27: with no return scored there is no year to lead with (Publication.latest_year
+    raised IndexError in the pages). Without --strict too, the build stops after writing the
+    validation report, which lists every rejected return; the site is untouched."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    shutil.rmtree(data / "releases", ignore_errors=True)
+    for path in (data / "returns").glob("*.csv"):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table["org_code"] = "XX" + table["org_code"]  # no such organisation
+        table.to_csv(path, index=False)
+    site = fake_site(tmp_path / "site")
+    report = tmp_path / "report.csv"
+    result = run_cli("--data", str(data), "--site", str(tmp_path / "site"), "--report", str(report))
+    assert result.exit_code == 3, result.output
+    assert "no return could be scored" in result.output and "nothing to publish" in result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, IndexError)
+    rejected = pd.read_csv(report, dtype=str)
+    assert len(rejected) > 0 and (rejected["severity"] == "error").all()
+    assert snapshot(tmp_path / "site") == site
