@@ -37,6 +37,7 @@ class PeerGroupType:
     surveys: tuple[str, ...] | None  # the surveys whose units belong (None: every unit)
     api_folder: str  # api/v1/<api_folder>/<code>.json
     label: str  # the type as a table names it: "Region"
+    adjective: str  # its aggregates in words: "regional" (aggregates)
 
 
 PEER_GROUP_TYPES: tuple[PeerGroupType, ...] = (
@@ -49,6 +50,7 @@ PEER_GROUP_TYPES: tuple[PeerGroupType, ...] = (
         surveys=None,
         api_folder="national",
         label="England",
+        adjective="national",
     ),
     PeerGroupType(
         name="region",
@@ -59,6 +61,7 @@ PEER_GROUP_TYPES: tuple[PeerGroupType, ...] = (
         surveys=None,
         api_folder="regions",
         label="Region",
+        adjective="regional",
     ),
     PeerGroupType(
         name="icb_system",
@@ -69,6 +72,7 @@ PEER_GROUP_TYPES: tuple[PeerGroupType, ...] = (
         surveys=("secondary_care",),
         api_folder="icb-systems",
         label="ICB system",
+        adjective="ICB system",
     ),
 )
 NAMES: tuple[str, ...] = tuple(t.name for t in PEER_GROUP_TYPES)
@@ -100,6 +104,15 @@ def level_ranks() -> dict[str, int]:
     rank: the finer, the lower."""
     ranked = sorted(PEER_GROUP_TYPES, key=lambda t: t.rank)
     return {"organisation": ORGANISATION_RANK, **{t.name: t.rank for t in ranked}}
+
+
+def aggregates_from(level: str) -> str:
+    """The aggregates published of a domain whose finest level is `level`, in words: "regional
+    and national aggregates" (each peer group type at that level or coarser, finest first)."""
+    rank = peer_group_type(level).rank
+    words = [t.adjective for t in sorted(PEER_GROUP_TYPES, key=lambda t: t.rank) if t.rank >= rank]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"{listed} aggregates"
 
 
 def ranks(types: pd.Series) -> np.ndarray:

@@ -140,3 +140,13 @@ def test_a_build_with_an_invented_peer_group_stops_and_publishes_nothing(
     assert "Traceback" not in result.output
     assert [p.name for p in site.iterdir()] == ["index.html"]  # the site is untouched
     assert (site / "index.html").read_text(encoding="utf-8") == "the last release"
+
+
+def test_the_words_for_a_domains_published_aggregates_come_from_the_table() -> None:
+    assert peergroups.aggregates_from("national") == "national aggregates"
+    assert peergroups.aggregates_from("region") == "regional and national aggregates"
+    assert (
+        peergroups.aggregates_from("icb_system") == "ICB system, regional and national aggregates"
+    )
+    with pytest.raises(UnknownPeerGroup):
+        peergroups.aggregates_from("county")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from dma_publish.peergroups import NATIONAL_CODE
 from dma_publish.publication import Publication
 from dma_publish.score import round_half_away
 
@@ -93,7 +94,9 @@ class Lookup:
     def peer_stats(self, year: int, care_setting: str, measure_type: str) -> dict[str, Record]:
         """Benchmarks of an organisation's national peers: its care setting, or all ICBs."""
         survey = self.settings[care_setting]["survey"]
-        return self.bench.get((year, survey, "national", "", care_setting, measure_type), {})
+        return self.bench.get(
+            (year, survey, "national", NATIONAL_CODE, care_setting, measure_type), {}
+        )
 
     def region_stats(
         self, year: int, region_code: str, care_setting: str, measure_type: str
@@ -114,14 +117,12 @@ class Lookup:
 
 
 def _bench_key(rec: Record) -> tuple:
-    """Benchmarks key; national groups need no code (there is one nation)."""
-    ptype = rec["peer_group_type"]
-    code = "" if ptype == "national" else rec["peer_group_code"]
+    """Benchmarks key (the national group's code is peergroups.NATIONAL_CODE, as in the tables)."""
     return (
         int(rec["year"]),
         rec["survey"],
-        ptype,
-        code,
+        rec["peer_group_type"],
+        rec["peer_group_code"],
         rec["care_setting"],
         rec["measure_type"],
     )

@@ -23,6 +23,7 @@ from dma_publish.pages.markdown import (
 )
 from dma_publish.pages.render import render
 from dma_publish.pages.site import Org, Site, rel
+from dma_publish.peergroups import PEER_GROUP_TYPES, aggregates_from
 
 STATUS_WORDS = {
     "comparable": "Comparable",
@@ -34,11 +35,7 @@ STATUS_WORDS = {
 
 
 POLICY_PAGE = "about/methodology.md#publication-policy"
-AGGREGATE_WORDS = {
-    "icb_system": "ICB system, regional and national aggregates",
-    "region": "regional and national aggregates",
-    "national": "national aggregates",
-}
+AGGREGATE_WORDS = {kind.name: aggregates_from(kind.name) for kind in PEER_GROUP_TYPES}
 
 
 @dataclass(frozen=True)
