@@ -76,9 +76,18 @@ def cli() -> None:
     "(data/releases/, or data/official/releases/ with --official), so the next version "
     "lists what it changed and keeps this one's downloads.",
 )
+@click.option(
+    "--builder",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help="The static site builder: MkDocs with Material, or Zensical (its successor; install "
+    "the zensical extra). Both read the same mkdocs.yml and pages.",
+)
 def build(
     official: bool,
     archive: bool,
+    builder: str,
     data_dir: Path,
     site_dir: Path,
     report_path: Path,
@@ -106,6 +115,7 @@ def build(
             report_path=report_path,
             strict=strict,
             check_only=check_only,
+            builder=builder,
             echo=(lambda *_: None) if quiet else click.echo,
             log=StageLog(progress=Progress.choose(quiet=quiet)),
         )

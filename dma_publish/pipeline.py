@@ -262,6 +262,62 @@ def offline_search_index(site_dir: Path) -> None:
         (index.parent / "search_index.js").write_text(f"var __index = {data}", encoding="utf-8")
 
 
+BUILDERS = ("mkdocs", "zensical")
+ZENSICAL_CONFIG = "zensical.yml"
+
+
+def zensical_build(
+    config_file: Path,
+    site_dir: Path,
+    extra: dict[str, Any],
+    docs_dir: Path,
+    drop_pages: set[str] | None = None,
+) -> None:
+    """Build the same pages with Zensical (the optional `zensical` extra) into site_dir.
+
+    Zensical reads mkdocs.yml, but keeps docs_dir and site_dir inside the folder its config is
+    in: the config is written, with the release's `extra`, into the build's own work folder
+    (the parent of docs_dir), beside the pages and the staging site. Zensical keeps a cache
+    there too, which goes with the work folder. Strict: a warning fails the build."""
+    import subprocess
+    import sys
+
+    docs_dir, site_dir = Path(docs_dir).resolve(), Path(site_dir).resolve()
+    project = docs_dir.parent
+    if not site_dir.is_relative_to(project):
+        raise PublishError(
+            f"Zensical builds only into the build's own work folder ({site_dir} is outside "
+            f"{project})"
+        )
+    with open(config_file, encoding="utf-8") as fh:
+        config = yaml.safe_load(fh) or {}
+    config["docs_dir"] = docs_dir.relative_to(project).as_posix()
+    config["site_dir"] = site_dir.relative_to(project).as_posix()
+    config["theme"] = {**config.get("theme", {}), "custom_dir": f"{config['docs_dir']}/overrides"}
+    config["extra"] = {**(config.get("extra") or {}), **extra}
+    if drop_pages:
+        config["nav"] = _nav_without(config.get("nav") or [], drop_pages)
+    path = project / ZENSICAL_CONFIG
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "zensical", "build", "--strict", "-f", str(path)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise PublishError(f"could not run Zensical: {exc}") from exc
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        if any("No module named zensical" in line for line in said):
+            raise PublishError(
+                "Zensical is not installed: pip install -e '.[zensical]' (or build with MkDocs)"
+            )
+        raise PublishError("Zensical failed: " + " | ".join(said[-5:]))
+
+
 @contextmanager
 def _build_date(when: Any) -> Iterator[None]:
     """MkDocs dates pages (sitemap, its gzip header) by SOURCE_DATE_EPOCH, else today: give it
@@ -404,8 +460,10 @@ def run_build(
     echo: Any = print,
     docs_dir: Path | None = None,
     log: StageLog | None = None,
+    builder: str = "mkdocs",
 ) -> Publication:
-    """The whole build: assemble, report, and (unless check_only) publish into site_dir."""
+    """The whole build: assemble, report, and (unless check_only) publish into site_dir with
+    `builder` (MkDocs or Zensical)."""
     from dma_publish.validate import check_reconciliation, format_summary, validation_report
 
     log = log if log is not None else StageLog()
@@ -438,7 +496,7 @@ def run_build(
             f"nothing to publish; see {report_path}"
         )
     if not check_only:
-        publish(pub, site_dir=site_dir, docs_dir=docs_dir, log=log, echo=echo)
+        publish(pub, site_dir=site_dir, docs_dir=docs_dir, log=log, echo=echo, builder=builder)
         echo(f"published {site_dir}")
     if log.progress.mode == "quiet":
         echo("stages:\n" + log.format())
@@ -459,18 +517,21 @@ def publish(
     log: StageLog | None = None,
     root: Path = ROOT,
     echo: Any = print,
+    builder: str = "mkdocs",
 ) -> None:
     """Write the data files, charts and pages, build the site, and swap it into site_dir.
 
     One build at a time per target (a second one waits); the pages are generated in the build's
     own work folder beside the target (or in docs_dir, when given), never in the repository.
+    `builder` is MkDocs (the default) or Zensical (`zensical_build`), with the same work
+    folder, lock and swap.
     A file system fault (disk full, no permission) stops it as a PublishError naming the path,
     and the work folder is removed; the published site is never touched until the swap."""
     log = log if log is not None else StageLog()
     site_dir = Path(site_dir)
     try:
         with sitedir.locked_target(site_dir, echo) as work:
-            _publish_into(pub, work, site_dir, docs_dir, log, root)
+            _publish_into(pub, work, site_dir, docs_dir, log, root, builder)
     except OSError as exc:
         where = exc.filename or site_dir
         raise PublishError(f"could not write the site: {exc.strerror or exc} ({where})") from exc
@@ -490,7 +551,13 @@ def _add_audit_section(pub: Publication, page: Path) -> None:
 
 
 def _publish_into(
-    pub: Publication, work: Path, site_dir: Path, docs_dir: Path | None, log: StageLog, root: Path
+    pub: Publication,
+    work: Path,
+    site_dir: Path,
+    docs_dir: Path | None,
+    log: StageLog,
+    root: Path,
+    builder: str = "mkdocs",
 ) -> None:
     from dma_publish import api, charts, opendata, pages
 
@@ -540,12 +607,17 @@ def _publish_into(
                 (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
         elif docs_dir.resolve() != source_docs.resolve():
             _add_audit_section(pub, docs_dir / "about" / "data-quality.md")
-    with log.stage("mkdocs") as stage:
-        extra, drop = mkdocs_arguments(pub)
+    if builder not in BUILDERS:
+        raise ValueError(f"unknown site builder {builder!r}: one of {', '.join(BUILDERS)}")
+    with log.stage(builder) as stage:
+        extra, drop = mkdocs_arguments(pub, docs_dir)
         with _build_date(opendata.release_datetime(pub.release)):
-            mkdocs_build(
-                root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop
-            )
+            if builder == "zensical":
+                zensical_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, **drop)
+            else:
+                mkdocs_build(
+                    root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop
+                )
     sitedir.swap_in(staging, site_dir)
 
 
@@ -569,10 +641,20 @@ def write_release_files(pub: Publication, docs_dir: Path) -> list[Path]:
     return written
 
 
-def mkdocs_arguments(pub: Publication) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What the theme is told of the publication (`extra`), and the pages left out of the
-    navigation (a publication without domain scores has no domain index or comparability page):
-    the same for the build and for the benchmark's bare MkDocs build of its pages."""
+def page_folders(docs_dir: Path) -> list[str]:
+    """The folders of docs_dir that hold pages, sorted: the 404 page's script needs them, and
+    working them out here keeps string methods out of the template (Zensical has none)."""
+    folders = {p.relative_to(docs_dir).parts[0] for p in Path(docs_dir).glob("*/**/*.md")}
+    return sorted(folders - {"overrides"})
+
+
+def mkdocs_arguments(
+    pub: Publication, docs_dir: Path | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the theme is told of the publication (`extra`; with docs_dir, the folders that hold
+    pages), and the pages left out of the navigation (a publication without domain scores has
+    no domain index or comparability page): the same for the build and for the benchmark's
+    bare MkDocs build of its pages."""
     provenance = pub.provenance
     extra: dict[str, Any] = {
         "demo": pub.is_demo,
@@ -582,6 +664,8 @@ def mkdocs_arguments(pub: Publication) -> tuple[dict[str, Any], dict[str, Any]]:
         "generator_version": pub.generator_version,
         "official": provenance is not None,
     }
+    if docs_dir is not None:
+        extra["page_folders"] = page_folders(docs_dir)
     if provenance is not None:
         extra.update(
             official_date=provenance["publication_date"],
