@@ -317,7 +317,7 @@ WHY_MISSED = {
     "build time per organisation": (
         "Time per organisation falls from 1x to 10x and 25x (fixed costs - the methodology, the"
         " national and domain pages, starting the helpers - are shared by more organisations);"
-        " from 10x to 25x it is within 2%, so no stage grows faster than linear."
+        " from 10x to 25x it grows 4%, so no stage grows much faster than linear."
     ),
 }
 
