@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -279,9 +281,6 @@ def zensical_build(
     in: the config is written, with the release's `extra`, into the build's own work folder
     (the parent of docs_dir), beside the pages and the staging site. Zensical keeps a cache
     there too, which goes with the work folder. Strict: a warning fails the build."""
-    import subprocess
-    import sys
-
     docs_dir, site_dir = Path(docs_dir).resolve(), Path(site_dir).resolve()
     project = docs_dir.parent
     if not site_dir.is_relative_to(project):

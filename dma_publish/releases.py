@@ -50,17 +50,7 @@ from dma_publish.registry import (
 
 ARCHIVE_DIR = "releases"
 ZIP_NAME = re.compile(r"^dma-open-data-(\d{4}\.\d+\.\d+)\.zip$")
-CHANGE_KEY = [
-    "version",
-    "value_table",
-    "year",
-    "unit_type",
-    "unit_code",
-    "care_setting",
-    "measure_type",
-    "measure_id",
-    "value_column",
-]
+CHANGE_KEY = list(TABLES["changes"].primary_key)  # version, value_table, then the value's key
 _VALUE_KEY = CHANGE_KEY[2:]
 _NO_VALUE = {NOT_AVAILABLE, NOT_APPLICABLE}
 _ORG_MEASURES = {  # table: (measure_type, id column, name column)

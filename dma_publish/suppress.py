@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dma_publish.aggregate import peer_group_members
-from dma_publish.peergroups import PEER_GROUP_TYPES, ranks
+from dma_publish.peergroups import PEER_GROUP_TYPES, peer_group_type, ranks
 from dma_publish.policy import LEVEL_RANK, Policy
 from dma_publish.publication import Publication
 from dma_publish.vocab import RETURN_KEY
@@ -130,7 +130,7 @@ def _partitions(
     for kind in PEER_GROUP_TYPES:
         if kind.parent is None:
             continue
-        parent = next(p for p in PEER_GROUP_TYPES if p.name == kind.parent)
+        parent = peer_group_type(kind.parent)
         parent_key = child_key = None
         if parent.code_column is not None:  # many wholes: each part's own reference row names it
             own = reference.loc[reference["org_code"].isin(code[t == kind.name])]
