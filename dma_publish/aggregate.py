@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dma_publish.peergroups import NATIONAL_CODE, PEER_GROUP_TYPES
-from dma_publish.score import round_half_away
+from dma_publish.score import level_of
 
 BENCHMARK_KEY: list[str] = [
     "year",
@@ -47,8 +47,8 @@ def benchmark(scores: Any, reference: Any) -> pd.DataFrame:
 
     A unit is one organisation in one care setting, and a group holds one care setting, so each
     organisation appears in it once. Quartiles are type 7 (R's default, Excel's QUARTILE.INC:
-    linear interpolation); for pillar and overall scores the level is the score rounded half away
-    from zero.
+    linear interpolation); for pillar and overall scores the level is `score.level_of`: the
+    published 2-dp value rounded half away from zero.
     """
     units = measure_values(scores)
     places = reference.organisations[["org_code", "icb_code", "region_code"]]
@@ -75,7 +75,7 @@ def measure_values(scores: Any) -> pd.DataFrame:
         ignore_index=True,
     ).rename(columns={"score": "value"})
     long["value"] = long["value"].astype(float)
-    long["level"] = round_half_away(long["value"], 0).astype("int64")
+    long["level"] = level_of(long["value"]).astype("int64")
     return long[[*key, "measure_type", "measure_id", "value", "level"]]
 
 

@@ -18,8 +18,8 @@ Constraints (all linear in the unknowns, each withheld score encoded as five 0/1
   setting; totals across nested groups follow from the rows themselves): `n_level_1`..`n_level_5`,
   the mean, the minimum and maximum, and for whole-number measures the median and quartiles
   (type 7, Excel QUARTILE.INC: order statistics encoded exactly). For pillar and overall rows with
-  withheld members the audit uses the mean, range and level counts (the level is the value
-  rounded half away from zero); their quartiles are not used (a weaker attacker there).
+  withheld members the audit uses the mean, range and level counts (the level is
+  `score.level_of`: the published 2-dp value rounded half away from zero); their quartiles are not used (a weaker attacker there).
 
 The solver is HiGHS through `scipy.optimize.milp`. The problem splits into independent
 components (unknowns linked by no constraint never share a model), one MILP family per
@@ -43,11 +43,11 @@ from scipy.sparse import coo_matrix
 
 from dma_publish.aggregate import BENCHMARK_KEY, peer_group_members
 from dma_publish.peergroups import PEER_GROUP_TYPES
-from dma_publish.score import round_half_away
+from dma_publish.score import SCORE_DP, level_of, round_half_away
 from dma_publish.vocab import RETURN_KEY
 
 LEVELS = (1, 2, 3, 4, 5)
-HALF = 0.005  # a figure published to 2 decimal places stands for +/- this
+HALF = 0.5 * 10.0**-SCORE_DP  # a figure published to 2 decimal places stands for +/- this
 EPS = 1e-6
 
 
@@ -115,7 +115,9 @@ def summarise(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def _r2(x: float) -> float:
-    return float(round_half_away(float(x), 2))
+    """A published figure as the attacker reads it (it is already rounded; this only guards
+    against a float's last bit)."""
+    return float(round_half_away(float(x), SCORE_DP))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,7 +357,7 @@ class Knowledge:
             parts = [e for e in exprs if e.terms]
             known = [e.const for e in exprs if not e.terms]
             need = tuple(
-                int(c) - sum(1 for v in known if int(round_half_away(v, 0)) == k)
+                int(c) - sum(1 for v in known if int(level_of(v)) == k)
                 for k, c in zip(LEVELS, counts, strict=True)
             )
             self.constraints.append(Constraint("expr_levels", unknown, (parts, need), self._source))
@@ -468,10 +470,10 @@ class Model:
                 big = 10.0
                 row = dict(base)
                 row[v] = row.get(v, 0.0) - big
-                self.rows.append((row, k - 0.5 - e.const - big - EPS, np.inf))
+                self.rows.append((row, k - 0.5 - HALF - e.const - big - EPS, np.inf))
                 row = dict(base)
                 row[v] = row.get(v, 0.0) + big
-                self.rows.append((row, -np.inf, k + 0.5 - 1e-4 - e.const + big))
+                self.rows.append((row, -np.inf, k + 0.5 - HALF - 1e-4 - e.const + big))
         for k, c in zip(LEVELS, need, strict=True):
             self.rows.append(({y[k - 1]: 1.0 for y in ys}, c, c))
 
@@ -616,7 +618,7 @@ def restrict(c: Constraint, free: set[int], truth: np.ndarray) -> Constraint | N
     for e in parts:
         if not set(e.terms) & free:
             value = e.const + sum(v * truth[u] for u, v in e.terms.items())
-            need[int(round_half_away(value, 0)) - 1] -= 1
+            need[int(level_of(value)) - 1] -= 1
             continue
         r = Expr({u: v for u, v in e.terms.items() if u in free}, e.const)
         r.const += sum(v * truth[u] for u, v in e.terms.items() if u not in free)

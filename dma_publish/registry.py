@@ -180,7 +180,8 @@ _LEVEL_COUNTS = [
         f"n_level_{level}",
         f"Organisations at level {level}",
         f"Number of organisations in the peer group whose score is at level {level} (pillar and "
-        "overall scores rounded half away from zero to a whole level).",
+        "overall scores: the published 2-decimal-place score rounded half away from zero to a "
+        "whole level, so 2.495, published as 2.50, is level 3).",
         unit="organisations",
         required=False,
         suppressed_by="is_suppressed",

@@ -18,6 +18,12 @@ import pandas as pd
 
 RETURN_KEY: list[str] = ["year", "org_code", "care_setting"]
 LEVELS: tuple[int, ...] = (2, 3, 4, 5)  # level 1 is the floor and has no elements
+SCORE_DP = 2  # decimal places of a published mean score (pillar, overall, benchmark figures)
+LEVEL_RULE = (
+    "the level of a pillar or overall score is its published value (rounded half away from zero "
+    "to 2 decimal places) rounded half away from zero to a whole number: 2.495 is published as "
+    "2.50, so it is level 3"
+)
 CONDITION_OPS: tuple[str, ...] = (
     "equals",
     "in",
@@ -161,6 +167,13 @@ def round_half_away(x: Any, ndigits: int = 0) -> Any:
     if isinstance(x, np.ndarray):
         return np.array([_round_one(v, ndigits) for v in x.ravel()], dtype=float).reshape(x.shape)
     return _round_one(x, ndigits)
+
+
+def level_of(x: Any) -> Any:
+    """The level of a mean score, by the one level rule (`LEVEL_RULE`): the score as published
+    (`SCORE_DP` places), rounded half away from zero to a whole number, so a reader can check
+    the level of every number printed. Same kinds as `round_half_away`; NaN stays NaN."""
+    return round_half_away(round_half_away(x, SCORE_DP), 0)
 
 
 def _round_one(value: Any, ndigits: int) -> float:

@@ -472,6 +472,9 @@ def test_level_cell_shades_by_level_and_always_writes_the_number():
     assert level_cell(2.494) == '<span class="dma-heat dma-heat--2">2.49</span>'
     assert 'dma-heat--3">2.50<' in level_cell(2.5)  # 2.5 rounds half away from zero to level 3
     assert level_cell(None) == "[x]" and level_cell(3.0, withheld=True) == "[c]"
+    # the shade is the level of the number printed: 2.4952 is printed 2.50, so level 3
+    assert level_cell(2.4952) == '<span class="dma-heat dma-heat--3">2.50</span>'
+    assert level_cell(2.4949) == '<span class="dma-heat dma-heat--2">2.49</span>'
 
 
 def test_lists_give_scores_in_sortable_tables(pages, pub):

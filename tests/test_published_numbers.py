@@ -81,3 +81,41 @@ def test_organisation_pages_show_the_scores_in_the_csv_files(built_site) -> None
                     assert median == expected, (page.name, setting, pillar)
                 checked += 1
     assert checked > 1000
+
+
+HEAT_CELL = re.compile(r'dma-heat--(?P<level>\d)">(?P<text>[^<]*)<')
+
+
+def test_every_shaded_cell_is_the_level_of_the_number_printed_in_it(built_site) -> None:
+    """The one level rule (score.level_of), read back from every built page: a reader who rounds
+    the printed number to a whole level gets the cell's shade."""
+    from dma_publish.score import level_of
+
+    seen = 0
+    for page in sorted(built_site.site.rglob("*.html")):
+        for cell in HEAT_CELL.finditer(page.read_text(encoding="utf-8")):
+            printed = float(cell["text"])
+            assert int(cell["level"]) == int(level_of(printed)), (page.name, cell.group(0))
+            seen += 1
+    assert seen > 500  # the region pages' heat maps
+
+
+def test_level_counts_take_the_level_of_the_published_score() -> None:
+    """n_level_* counts a mean of 2.4952 (published 2.50) at level 3, not 2."""
+    from dma_publish.aggregate import measure_values
+    from dma_publish.score import level_of
+
+    assert level_of(2.4952) == 3.0 and level_of(2.4949) == 2.0 and level_of(2.505) == 3.0
+    assert level_of(4.4951) == 5.0 and level_of(1.0) == 1.0
+    key = {"year": 2025, "org_code": "Z1", "care_setting": "acute"}
+    frame = pd.DataFrame([{**key, "score": 2.4952}])
+    scores = type(
+        "S",
+        (),
+        {
+            "overall_scores": frame,
+            "pillar_scores": frame.assign(pillar_id="p").iloc[:0],
+            "domain_scores": frame.assign(score_id="d").iloc[:0],
+        },
+    )
+    assert measure_values(scores)["level"].tolist() == [3]

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from dma_publish.score import level_of
 from dma_publish.score import round_half_away as _round_rule
 
 # Characters with a meaning in HTML, Python-Markdown or the pymdownx extensions Material offers,
@@ -110,12 +111,12 @@ def filterable(block: str) -> Md:
 
 
 def level_cell(value: Any, withheld: bool = False, digits: int = 2) -> Md:
-    """A score shaded by the level it rounds to (a heat-map cell); the number is always written,
-    so the shade only repeats what the text says."""
+    """A score shaded by its level (`score.level_of`: the printed number rounded to a whole level;
+    a heat-map cell); the number is always written, so the shade only repeats what the text says."""
     text = fmt_score(value, digits, withheld=withheld)
     if withheld or is_missing(value):
         return Md(text)
-    level = min(5, max(1, int(_round_rule(float(value), 0))))
+    level = min(5, max(1, int(level_of(float(value)))))
     return Md(f'<span class="dma-heat dma-heat--{level}">{text}</span>')
 
 
