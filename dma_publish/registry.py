@@ -725,9 +725,9 @@ _FIELD_LIST: list[Field] = [
     _count(
         "feasible_levels",
         "Feasible levels",
-        "How many of the levels 1 to 5 a withheld domain score is shown to be able to take, given "
-        "everything published (by the disclosure audit's solver, which stops once a score has "
-        "two: a lower bound); 1 would mean it could be worked back exactly.",
+        "How many of the levels 1 to 5 a withheld domain score can take, given everything "
+        "published: the disclosure audit's final, exact run on the publication as published "
+        "(after any extra withholding); 1 would mean it could be worked back exactly.",
         unit="levels",
         minimum=1,
         maximum=5,

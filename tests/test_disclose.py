@@ -237,6 +237,25 @@ def test_the_audit_is_published_as_counts_on_the_data_quality_page_and_in_downlo
         assert f"({r.org_code})" in page
 
 
+def test_the_published_audit_counts_equal_a_fresh_exact_audit_of_the_final_site(
+    built_site, raw_publication
+):
+    """disclosure_audit.csv describes the publication as published: a fresh exact audit of the
+    final tables (after every extra withholding) gives the same counts, level for level."""
+    import dataclasses
+
+    pub = built_site.publication
+    fresh = audit(pub, raw_publication.scores.domain_scores, exact=True)
+    assert fresh.pinned.empty
+    expected = dataclasses.replace(pub.disclosure, values=fresh.values).counts(pub.years)
+    published = pd.read_csv(built_site.site / "downloads" / "disclosure_audit.csv")
+    key = ["year", "survey", "feasible_levels"]
+    got = published[[*key, "n_withheld"]].sort_values(key).reset_index(drop=True)
+    want = expected[[*key, "n_withheld"]].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert (got["feasible_levels"] * got["n_withheld"]).sum() > 2 * got["n_withheld"].sum()
+
+
 def test_an_audit_of_the_same_tables_is_replayed_and_gives_the_same_publication(
     tmp_path, monkeypatch
 ):
