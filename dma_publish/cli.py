@@ -11,7 +11,9 @@ import click
 from dma_publish import __version__
 from dma_publish.errors import InputError, PolicyUnsafe, PublishError, ValidationFailed
 
-ROOT = Path(__file__).resolve().parent.parent
+# Inputs and outputs are found in the folder the command runs in (a checkout of this repository,
+# or any project folder laid out like it); the package's own files come from the package.
+ROOT = Path()
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -292,9 +294,15 @@ def audit_command(data_dir: Path, out_path: Path, exact: bool) -> None:
 @cli.command()
 def clean() -> None:
     """Remove everything the build generates: site/, generated pages, charts/, reports/, and
-    its caches (.cache/chart-images, .cache/vega)."""
+    its caches (.cache/chart-images, .cache/vega). Run it in the project folder (the one with
+    data/ in it)."""
     from dma_publish.pipeline import clean_all
 
+    if not (ROOT / "data").is_dir():
+        click.echo(
+            f"error: no data/ folder in {ROOT.resolve()}: run clean in the project folder", err=True
+        )
+        sys.exit(InputError.exit_code)
     for path in clean_all(ROOT):
         click.echo(f"removed {path}")
 

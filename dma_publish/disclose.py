@@ -35,7 +35,6 @@ import hashlib
 import os
 import pickle
 import threading
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,6 +44,7 @@ from dma_publish.aggregate import BENCHMARK_KEY
 from dma_publish.audit import RETURN_KEY, AuditResult, _explore, audit, restrict
 from dma_publish.errors import PolicyUnsafe
 from dma_publish.publication import DisclosureRecord, Publication
+from dma_publish.resources import CACHE_DIR, package_file
 from dma_publish.suppress import LEVEL_COLUMNS, STAT_COLUMNS
 
 PILLAR_KEY = [*RETURN_KEY, "pillar_id"]
@@ -199,9 +199,9 @@ def _benchmark_cover(
     return sorted(chosen)
 
 
-AUDIT_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "disclosure-audit"
+AUDIT_CACHE = CACHE_DIR / "disclosure-audit"
 # What the stage's outcome depends on besides its inputs: the solver's and the stage's code.
-_CODE = tuple(Path(__file__).resolve().parent / name for name in ("audit.py", "disclose.py"))
+_CODE = tuple(package_file(name) for name in ("audit.py", "disclose.py"))
 Steps = list[tuple[list[int], set[tuple]]]  # each round's benchmark rows and pillar scores
 
 

@@ -350,9 +350,11 @@ def prepare_docs(docs_dir: Path, source_docs: Path) -> None:
 def clean_all(root: Path) -> list[Path]:
     """Remove every generated file and folder; return what was removed."""
     removed = []
+    from dma_publish.resources import CACHE_DIR, SITE_SOURCE
+
     site = root / "site"
     # the build's caches too (chart images, the Vega bundle); the test tools' (.cache/node) stay
-    caches = (root / ".cache" / "chart-images", root / ".cache" / "vega")
+    caches = (CACHE_DIR / "chart-images", CACHE_DIR / "vega")
     for path in (site, *sitedir.leftovers(site), root / "reports", root / "build", *caches):
         if path.exists():
             shutil.rmtree(path)
@@ -360,7 +362,7 @@ def clean_all(root: Path) -> list[Path]:
     if sitedir.lock_path(site).exists():
         sitedir.lock_path(site).unlink()
         removed.append(sitedir.lock_path(site))
-    docs = root / "site_src"
+    docs = SITE_SOURCE
     for name in GENERATED_DIRS + GENERATED_FILES:
         if (docs / name).exists():
             removed.append(docs / name)
@@ -506,15 +508,11 @@ def run_build(
     return pub
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 def publish(
     pub: Publication,
     site_dir: Path,
     docs_dir: Path | None = None,
     log: StageLog | None = None,
-    root: Path = ROOT,
     echo: Any = print,
     builder: str = "mkdocs",
 ) -> None:
@@ -527,10 +525,11 @@ def publish(
     A file system fault (disk full, no permission) stops it as a PublishError naming the path,
     and the work folder is removed; the published site is never touched until the swap."""
     log = log if log is not None else StageLog()
-    site_dir = Path(site_dir)
+    site_dir = Path(site_dir).absolute()  # MkDocs reads relative paths from its config's folder
+    docs_dir = None if docs_dir is None else Path(docs_dir).absolute()
     try:
         with sitedir.locked_target(site_dir, echo) as work:
-            _publish_into(pub, work, site_dir, docs_dir, log, root, builder)
+            _publish_into(pub, work, site_dir, docs_dir, log, builder)
     except OSError as exc:
         where = exc.filename or site_dir
         raise PublishError(f"could not write the site: {exc.strerror or exc} ({where})") from exc
@@ -555,12 +554,12 @@ def _publish_into(
     site_dir: Path,
     docs_dir: Path | None,
     log: StageLog,
-    root: Path,
     builder: str = "mkdocs",
 ) -> None:
     from dma_publish import api, charts, opendata, pages
+    from dma_publish.resources import MKDOCS_CONFIG, SITE_SOURCE
 
-    source_docs = root / "site_src"
+    source_docs = SITE_SOURCE
     provenance = pub.provenance
     scratch = docs_dir is None  # generated pages go in the build's own work folder
     docs_dir = work / "docs" if docs_dir is None else Path(docs_dir)
@@ -582,9 +581,11 @@ def _publish_into(
         texts = pages.build_pages(pub, downloads=downloads, charts=chart_set, linked_charts=linked)
         stage.count(len(texts), "pages")
     with log.stage("chart files") as stage:
-        # every chart a page shows, drawn as SVG, with its CSV and spec; a real build also
-        # leaves them in the repository's charts/ folder
-        targets = [docs_dir / "downloads" / "charts"] + ([root / "charts"] if scratch else [])
+        # every chart a page shows, drawn as SVG, with its CSV and spec; a real build run in a
+        # checkout also leaves them in its charts/ folder
+        checkout = Path.cwd() / "charts"
+        targets = [docs_dir / "downloads" / "charts"]
+        targets += [checkout] if scratch and checkout.is_dir() else []
         sizes: dict[str, tuple[int, int]] = {}
         if linked:
             stage.total(len(linked), "charts")
@@ -612,11 +613,9 @@ def _publish_into(
         extra, drop = mkdocs_arguments(pub, docs_dir)
         with _build_date(opendata.release_datetime(pub.release)):
             if builder == "zensical":
-                zensical_build(root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, **drop)
+                zensical_build(MKDOCS_CONFIG, staging, extra, docs_dir=docs_dir, **drop)
             else:
-                mkdocs_build(
-                    root / "mkdocs.yml", staging, extra, docs_dir=docs_dir, stage=stage, **drop
-                )
+                mkdocs_build(MKDOCS_CONFIG, staging, extra, docs_dir=docs_dir, stage=stage, **drop)
     sitedir.swap_in(staging, site_dir)
 
 

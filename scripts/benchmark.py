@@ -86,6 +86,7 @@ def measure_one(
     from dma_publish.charts import render
     from dma_publish.demo import write_demo_data
     from dma_publish.pipeline import mkdocs_arguments, mkdocs_build, zensical_build
+    from dma_publish.resources import MKDOCS_CONFIG
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     work = Path(tempfile.mkdtemp(prefix=f"dma-bench-{scale}-"))
@@ -113,13 +114,13 @@ def measure_one(
         figures = site_figures(work / "site")
         t0 = time.perf_counter()
         extra, drop = mkdocs_arguments(pub, work / "docs")
-        mkdocs_build(ROOT / "mkdocs.yml", work / "bare-site", extra, docs_dir=work / "docs", **drop)
+        mkdocs_build(MKDOCS_CONFIG, work / "bare-site", extra, docs_dir=work / "docs", **drop)
         bare_s = time.perf_counter() - t0
         zensical_s = None
         if zensical:  # Zensical, a whole process, on the same pages (its cache starts empty)
             t0 = time.perf_counter()
             zensical_build(
-                ROOT / "mkdocs.yml", work / "zensical-site", extra, docs_dir=work / "docs", **drop
+                MKDOCS_CONFIG, work / "zensical-site", extra, docs_dir=work / "docs", **drop
             )
             zensical_s = time.perf_counter() - t0
         warm = _one_build(data, work) if rebuilds else None

@@ -240,7 +240,7 @@ def test_pages_are_generated_in_the_builds_own_folder_not_the_checkout(
 ) -> None:
     seen: dict[str, Path] = {}
     _stub_stages(monkeypatch, seen)
-    checkout_docs = ROOT / "site_src"
+    checkout_docs = ROOT / "dma_publish" / "site_src"
     before = sorted(p.relative_to(checkout_docs).as_posix() for p in checkout_docs.rglob("*"))
     pipeline.publish(_pub(), site_dir=tmp_path / "site")
     after = sorted(p.relative_to(checkout_docs).as_posix() for p in checkout_docs.rglob("*"))

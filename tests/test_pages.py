@@ -25,7 +25,7 @@ from dma_publish.score import score_returns
 from dma_publish.suppress import suppress
 
 HOSTILE = "Trust <script>alert(1)</script> | *x* [y](z) _u_"
-SITE_SRC = Path(__file__).resolve().parents[1] / "site_src"
+SITE_SRC = Path(__file__).resolve().parents[1] / "dma_publish" / "site_src"
 WITHHOLD_MEDICINES = {
     "minimum_group_size": 1,
     "rules": [
@@ -420,7 +420,7 @@ def test_charts_are_embedded_through_the_seam(pub, downloads):
 
 def test_methodology_and_data_quality_pages_explain_the_publication_policy():
     """The hand-written pages name every domain the policy withholds and its group size."""
-    root = SITE_SRC.parent / "data"
+    root = SITE_SRC.parents[1] / "data"
     frames = methodology_frames(load_methodologies(root / "methodology"))
     policy = load_policy(root / "publication-policy.yaml", frames.domains)
     withheld = frames.domains.merge(policy.withheld_domains()[["year", "domain_id"]])

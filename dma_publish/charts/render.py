@@ -28,6 +28,7 @@ import vl_convert
 
 from dma_publish.charts.builders import Chart
 from dma_publish.charts.style import DARK_GREY, STATIC_FONT, STATS, TEXT
+from dma_publish.resources import CACHE_DIR, package_file
 
 # Vega-Lite 6 compiles to Vega 6, the Vega that vl-convert bundles. Altair 5.5 validates against
 # Vega-Lite 5.20, whose schema the specs here keep to.
@@ -36,9 +37,9 @@ ASSET_DIR = Path("assets") / "js"
 SCRIPT_NAME = "charts.js"
 # Loaded by overrides/main.html on pages with a chart (path relative to the docs folder).
 CHART_SCRIPTS = ((ASSET_DIR / SCRIPT_NAME).as_posix(),)
-PAGE_SCRIPT = Path(__file__).resolve().parent.parent / "assets" / SCRIPT_NAME
+PAGE_SCRIPT = package_file("assets", SCRIPT_NAME)
 # Images drawn by earlier builds, by what they depend on (see `draw_images`).
-IMAGE_CACHE = Path(__file__).resolve().parent.parent.parent / ".cache" / "chart-images"
+IMAGE_CACHE = CACHE_DIR / "chart-images"
 # An image's width in CSS pixels: the page shows it at up to 1.2 times this on a wide screen and
 # shrinks it to fit a phone (343 px of a 375 px screen: 12 px labels shown at 9.4 px).
 STATIC_WIDTH = 440

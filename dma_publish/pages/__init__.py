@@ -183,7 +183,9 @@ def add_response_section(site: Site, docs_dir: Path) -> None:
     from dma_publish.pages.reference_pages import DATA_QUALITY, RESPONSE_HEADING, response_section
 
     target = docs_dir / DATA_QUALITY
-    source = Path(__file__).resolve().parents[2] / "site_src" / DATA_QUALITY
+    from dma_publish.resources import SITE_SOURCE
+
+    source = SITE_SOURCE / DATA_QUALITY
     if not target.exists() or (source.exists() and target.resolve() == source.resolve()):
         return
     text = target.read_text(encoding="utf-8").split("\n" + RESPONSE_HEADING, 1)[0]

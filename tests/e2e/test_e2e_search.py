@@ -81,9 +81,9 @@ def test_search_works_in_a_copy_opened_from_the_file_system(page, site_dir, samp
 
 
 def test_the_vendored_iframe_worker_shim_is_the_published_file():
-    """site_src/assets/vendor/iframe-worker/shim.js is npm's iframe-worker 1.0.4 shim/index.js,
+    """dma_publish/site_src/assets/vendor/iframe-worker/shim.js is npm's iframe-worker 1.0.4 shim/index.js,
     unchanged, with its licence beside it."""
-    vendor = ROOT / "site_src" / "assets" / "vendor" / "iframe-worker"
+    vendor = ROOT / "dma_publish" / "site_src" / "assets" / "vendor" / "iframe-worker"
     digest = hashlib.sha256((vendor / "shim.js").read_bytes()).hexdigest()
     assert digest == "e8e412dbcfea9b7e31b5ffa288d7b6035915e714c542f4176a0cdbe262fc9609"
     assert digest in (vendor / "README.txt").read_text(encoding="utf-8")
