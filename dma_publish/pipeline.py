@@ -556,7 +556,7 @@ def _publish_into(
     log: StageLog,
     builder: str = "mkdocs",
 ) -> None:
-    from dma_publish import api, charts, opendata, pages
+    from dma_publish import api, charts, index, opendata, pages
     from dma_publish.resources import MKDOCS_CONFIG, SITE_SOURCE
 
     source_docs = SITE_SOURCE
@@ -572,13 +572,15 @@ def _publish_into(
         stage.count(len(downloads) + len(kept), "files")
     with log.stage("api") as stage:  # the same rounded, suppressed tables as the data files
         stage.count(len(api.write_api(pub, tables, docs_dir, downloads)), "documents")
+    # charts and pages read the numbers the tables publish, never the full-precision frames
+    view = index.published_view(pub, tables)
     with log.stage("charts") as stage:
-        chart_set = charts.build_all(pub)
+        chart_set = charts.build_all(view)
         charts.write_chart_assets(docs_dir)
         stage.count(len(chart_set), "charts")
     linked: dict[str, charts.Chart] = {}
     with log.stage("pages") as stage:
-        texts = pages.build_pages(pub, downloads=downloads, charts=chart_set, linked_charts=linked)
+        texts = pages.build_pages(view, downloads=downloads, charts=chart_set, linked_charts=linked)
         stage.count(len(texts), "pages")
     with log.stage("chart files") as stage:
         # every chart a page shows, drawn as SVG, with its CSV and spec; a real build run in a
@@ -594,15 +596,15 @@ def _publish_into(
             )
         del chart_set, linked
     with log.stage("page files") as stage:
-        written = pages.save_pages(pub, docs_dir, texts, sizes)
+        written = pages.save_pages(view, docs_dir, texts, sizes)
         del texts
         stage.count(len(written), "pages")
         if provenance is not None and docs_dir.resolve() != source_docs.resolve():
             from dma_publish.pages.published import data_quality_page, methodology_page
 
             for name, text in (
-                ("data-quality", data_quality_page(pub)),
-                ("methodology", methodology_page(pub)),
+                ("data-quality", data_quality_page(view)),
+                ("methodology", methodology_page(view)),
             ):
                 (docs_dir / "about" / f"{name}.md").write_text(text, encoding="utf-8", newline="\n")
         elif docs_dir.resolve() != source_docs.resolve():

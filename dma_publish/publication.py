@@ -165,6 +165,9 @@ class Publication:
     provenance: dict | None = None  # the source workbook's sha256, sheets and row counts
     disclosure: DisclosureRecord | None = None  # set by the disclosure audit stage
     history: History | None = None  # every version and the values each changed (releases stage)
+    # "full": the stages' full precision; "published": every score and benchmark value as the
+    # published tables hold it, rounded once (dma_publish.index): what charts and pages read
+    values: Literal["full", "published"] = "full"
 
     @property
     def has_domains(self) -> bool:

@@ -165,11 +165,11 @@ def reference() -> Ref:
     """Three trusts and two ICBs in two regions."""
     organisations = pd.DataFrame(
         [
-            ("RAA", "Alpha Trust", "trust", ("acute", "community"), "QAA", "Y1", "", ()),
-            ("RBB", "Beta Trust", "trust", ("acute",), "QAA", "Y1", "", ()),
-            ("RCC", "Gamma Trust", "trust", ("community",), "QBB", "Y2", "", ()),
-            ("QAA", "Alpha ICB", "icb", ("icb",), "QAA", "Y1", "E54000001", ()),
-            ("QBB", "Beta ICB", "icb", ("icb",), "QBB", "Y2", "E54000002", ()),
+            ("RAA", "Alpha Trust", "trust", ("acute", "community"), "QAA", "Y61", "", ()),
+            ("RBB", "Beta Trust", "trust", ("acute",), "QAA", "Y61", "", ()),
+            ("RCC", "Gamma Trust", "trust", ("community",), "QBB", "Y62", "", ()),
+            ("QAA", "Alpha ICB", "icb", ("icb",), "QAA", "Y61", "E54000001", ()),
+            ("QBB", "Beta ICB", "icb", ("icb",), "QBB", "Y62", "E54000002", ()),
         ],
         columns=[
             "org_code", "org_name", "org_type", "care_settings", "icb_code", "region_code",
@@ -177,7 +177,7 @@ def reference() -> Ref:
         ],
     )  # fmt: skip
     regions = pd.DataFrame(
-        [("Y1", "North", "E40000001"), ("Y2", "South", "E40000002")],
+        [("Y61", "North", "E40000001"), ("Y62", "South", "E40000002")],
         columns=["region_code", "region_name", "ons_code"],
     )
     return Ref(organisations=organisations, regions=regions)

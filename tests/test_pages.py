@@ -222,7 +222,7 @@ def test_every_organisation_area_and_domain_has_its_page(pages, pub):
         assert f"trusts/{code}.md" in pages
     for code in ("QAA", "QBB"):
         assert f"icbs/{code}.md" in pages
-    for code in ("Y1", "Y2"):
+    for code in ("Y61", "Y62"):
         assert f"regions/{code}.md" in pages
     for domain in ("strategy", "context", "medicines", "icb_strategy"):
         assert f"domains/{domain}.md" in pages

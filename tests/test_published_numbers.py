@@ -30,8 +30,33 @@ def _cells(line: str) -> list[str]:
 
 
 @pytest.mark.parametrize("raw", [3.0749999999999997, 2.675, 1.005, 4.125, -0.125, 2.5])
-def test_pages_round_as_the_files_do(raw: float) -> None:
-    assert fmt_score(raw) == f"{round_half_away(raw, 2):.2f}"
+def test_display_code_formats_the_published_value_and_rounds_nothing(raw: float) -> None:
+    published = float(round_half_away(raw, 2)) + 0.0
+    assert fmt_score(published) == f"{published:.2f}"
+
+
+def test_charts_and_pages_read_the_published_tables_values(publication) -> None:
+    """The published view (dma_publish.index) holds exactly the tables' numbers: rounded once,
+    withheld ones empty; the full-precision frames differ from it (so this is not vacuous)."""
+    from dma_publish.index import VALUE_COLUMNS, shown
+    from dma_publish.opendata import publication_tables
+
+    view, tables = shown(publication), publication_tables(publication)
+    assert view.values == "published" and publication.values == "full"
+    differ = 0
+    for name, (_, columns) in VALUE_COLUMNS.items():
+        frame = view.benchmarks if name == "benchmarks" else getattr(view.scores, name)
+        full = publication.benchmarks if name == "benchmarks" else getattr(publication.scores, name)
+        for column, published in columns.items():
+            expected = tables[name][published].astype("float64").to_numpy()
+            pd.testing.assert_series_equal(
+                frame[column].reset_index(drop=True),
+                pd.Series(expected, name=column),
+                check_dtype=False,
+            )
+            if column in full.columns:
+                differ += int((full[column].astype("float64").to_numpy() != expected).sum())
+    assert differ > 1000
 
 
 def test_organisation_pages_show_the_scores_in_the_csv_files(built_site) -> None:

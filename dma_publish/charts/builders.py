@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from dma_publish.charts.data import Lookup, Record, fmt, is_missing, lookup, r2
+from dma_publish.charts.data import Lookup, Record, fmt, is_missing, lookup, num
 from dma_publish.charts.style import (
     NHS_BLUE,
     STATS,
@@ -123,7 +123,7 @@ def _spread(stats: Record | None) -> tuple[Record, dict[str, str]]:
         return _NO_SPREAD
     shown = stats.get("_spread")
     if shown is None:
-        numbers = {k: r2(stats.get(k)) for k in SPREAD}
+        numbers = {k: num(stats.get(k)) for k in SPREAD}
         shown = (numbers, {k: fmt(v) for k, v in numbers.items()})
         stats["_spread"] = shown
     return shown
@@ -145,12 +145,12 @@ def _row(i: int, label: str, stats: Record | None = None, **extra: Any) -> Recor
 
 def _point(row: Record, series: str, value: Any, name: str) -> Record:
     """One named point of a row chart (series "a" or "b")."""
-    return {"i": row["i"], "s": series, "v": r2(value), "o": name}
+    return {"i": row["i"], "s": series, "v": num(value), "o": name}
 
 
 def _at_or_above(pairs: list[tuple[Any, Any]]) -> tuple[int, int]:
     """How many (value, median) pairs, both known, have value >= median as displayed."""
-    known = [(r2(v), r2(m)) for v, m in pairs if not (is_missing(v) or is_missing(m))]
+    known = [(num(v), num(m)) for v, m in pairs if not (is_missing(v) or is_missing(m))]
     return sum(v >= m for v, m in known), len(known)
 
 
@@ -190,7 +190,7 @@ def org_pillar_profile(pub: Publication, org_code: str, care_setting: str, year:
             # a score the disclosure audit withholds is [c], as in the table; else there is none
             row = _row(i, name, stats, n="[c] (withheld)" if pid in withheld else "No score")
         else:
-            row = _row(i, name, stats, v=r2(score))
+            row = _row(i, name, stats, v=num(score))
         rows.append(row)
         pairs.append((score, stats.get("median")))
         table.append((name, fmt(score), *(text[k] for k in ("median", "q1", "q3", "min", "max"))))
@@ -360,8 +360,8 @@ def _lfl_row(
     elif is_missing(before) or is_missing(after):
         row["n"] = _not_comparable_reason(lk, year, prev, pillar["pillar_id"])
     else:
-        row.update(p=r2(before), v=r2(after))
-        change = r2(float(after) - float(before))  # full precision, rounded once
+        row.update(p=num(before), v=num(after))
+        change = float(rec["lfl_change"])  # published: from full precision, rounded once
         total = (
             "" if rec is None or is_missing(rec.get("n_scores")) else f" of {int(rec['n_scores'])}"
         )
@@ -790,7 +790,7 @@ def national_overall_distribution(pub: Publication, year: int, care_setting: str
     """How many organisations of a care setting have overall scores in each quarter-point band."""
     lk = lookup(pub)
     values = [
-        r2(r["score"])
+        num(r["score"])
         for r in lk.overall.get((year, care_setting), [])
         if not is_missing(r["score"])
     ]
@@ -811,7 +811,7 @@ def national_overall_distribution(pub: Publication, year: int, care_setting: str
             }
         )
     median = lk.peer_stats(year, care_setting, "overall").get("overall", {}).get("median")
-    marker = [] if is_missing(median) else [{"value": r2(median), "text": f"Median {fmt(median)}"}]
+    marker = [] if is_missing(median) else [{"value": num(median), "text": f"Median {fmt(median)}"}]
     peer_words = lk.peers_label(care_setting)
     spread = (
         f"from {min(values):.2f} to {max(values):.2f}, median {fmt(median)}"

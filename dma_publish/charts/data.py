@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from dma_publish.index import shown
 from dma_publish.peergroups import NATIONAL_CODE
 from dma_publish.publication import Publication
-from dma_publish.score import round_half_away
 
 Record = dict[str, Any]
 STATS = ("n_orgs", "median", "q1", "q3", "min", "max")
@@ -25,31 +25,15 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, float) and value != value  # NaN is the one float not equal to itself
 
 
-# Displayed numbers by value. Rounding through Decimal costs some microseconds, and the same values
-# (a peer group's median, a whole level) recur in chart after chart, so each is rounded once.
-# Zero is left out: 0.0 == -0.0 would give one the other's sign.
-_R2: dict[Any, float | None] = {None: None}
-
-
-def r2(value: Any) -> float | None:
-    """A displayed number: rounded half away from zero to 2 places; None when missing."""
-    try:
-        return _R2[value]
-    except (KeyError, TypeError):
-        pass
-    if is_missing(value):
-        return None
-    number = float(value)
-    rounded = round_half_away(number, 2)
-    if number != 0 and len(_R2) < 1_000_000:
-        _R2[value] = rounded
-    return rounded
+def num(value: Any) -> float | None:
+    """A published number as a chart datum (the tables rounded it: `dma_publish.index`); None
+    when missing."""
+    return None if is_missing(value) else float(value)
 
 
 def fmt(value: Any) -> str:
-    """A displayed number as text, always with 2 decimals; `[c]` when missing (withheld)."""
-    rounded = r2(value)
-    return SUPPRESSED if rounded is None else f"{rounded:.2f}"
+    """A published number as text, always with 2 decimals; `[c]` when missing (withheld)."""
+    return SUPPRESSED if is_missing(value) else f"{float(value):.2f}"
 
 
 def _records(frame: pd.DataFrame) -> list[Record]:
@@ -129,7 +113,9 @@ def _bench_key(rec: Record) -> tuple:
 
 
 def build_lookup(pub: Publication) -> Lookup:
-    """Index a Publication's frames (about 0.1 s for the demo data, once per build)."""
+    """Index a Publication's frames as published (about 0.1 s for the demo data, once per
+    build): its published view, `dma_publish.index.shown`."""
+    pub = shown(pub)
     m, ref, scores = pub.methodology, pub.reference, pub.scores
     pillars = _records(
         m.pillars.drop_duplicates("pillar_id").sort_values(["pillar_order", "pillar_id"])

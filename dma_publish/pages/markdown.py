@@ -21,7 +21,6 @@ import pandas as pd
 import yaml
 
 from dma_publish.score import level_of
-from dma_publish.score import round_half_away as _round_rule
 
 # Characters with a meaning in HTML, Python-Markdown or the pymdownx extensions Material offers,
 # anywhere in a line. `_` and `:` are left alone where they cannot open or close markup: an
@@ -158,27 +157,21 @@ def search_excluded(block: str) -> Md:
     return Md(f'<div markdown="1" data-search-exclude>\n\n{block}\n\n</div>')
 
 
-def round_half_away(value: float, digits: int = 2) -> float:
-    """Round half away from zero: the publication's one rounding rule (`score.round_half_away`),
-    so a page shows exactly the number the downloadable files hold (3.0749999999999997 is 3.08
-    in both)."""
-    return float(_round_rule(value, digits))
-
-
 def is_missing(value: Any) -> bool:
     """True for None, NaN and pandas' NA."""
     return value is None or bool(pd.isna(value))
 
 
 def fmt_score(value: Any, digits: int = 2, withheld: bool = False) -> str:
-    """A score as published: rounded half away from zero, or a GSS symbol when absent."""
+    """A published score as text (the tables rounded it once, `dma_publish.index`: this only
+    formats), or a GSS symbol when absent or withheld."""
     if withheld:
         return WITHHELD
     if is_missing(value):
         return MISSING
     if digits == 0:
         return str(int(value))
-    return f"{round_half_away(float(value), digits):.{digits}f}"
+    return f"{float(value):.{digits}f}"
 
 
 def is_withheld(row: Any) -> bool:
@@ -195,13 +188,13 @@ def score_text(row: Any, digits: int = 2) -> str:
 
 
 def fmt_change(value: Any) -> str:
-    """A signed change in score, rounded like scores, with a true minus sign."""
+    """A published change in score as text, with a true minus sign (this only formats)."""
     if is_missing(value):
         return MISSING
-    rounded = round_half_away(float(value), 2)
-    if rounded == 0:
+    number = float(value)
+    if number == 0:
         return "0.00"
-    return f"{'+' if rounded > 0 else '−'}{abs(rounded):.2f}"
+    return f"{'+' if number > 0 else '−'}{abs(number):.2f}"
 
 
 def fmt_bytes(size: int) -> str:

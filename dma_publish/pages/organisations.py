@@ -132,7 +132,7 @@ def _lfl_cell(row: dict[str, Any] | None) -> str:
         return WITHHELD
     n = int(row["lfl_n_scores"])
     before, after = fmt_score(row["lfl_previous_score"]), fmt_score(row["lfl_score"])
-    change = fmt_change(row["lfl_score"] - row["lfl_previous_score"])
+    change = fmt_change(row["lfl_change"])
     return f"{before} → {after}, {change} ({n} comparable domain{'s' if n != 1 else ''})"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from dma_publish.aggregate import BENCHMARK_KEY
+from dma_publish.index import shown
 from dma_publish.peergroups import NATIONAL_CODE
 from dma_publish.publication import Publication
 from dma_publish.vocab import RETURN_KEY, survey_of
@@ -75,7 +76,8 @@ class Site:
     """Lookups over one publication, shared by every page builder."""
 
     def __init__(self, pub: Publication) -> None:
-        """Index the publication's frames once."""
+        """Index the publication's frames once, as published (`dma_publish.index.shown`)."""
+        pub = shown(pub)
         self.pub = pub
         self.release = pub.release
         self.years: list[int] = pub.years
