@@ -296,7 +296,7 @@ def clean() -> None:
     """Remove everything the build generates: site/, generated pages, charts/, reports/, and
     its caches (.cache/chart-images, .cache/vega). Run it in the project folder (the one with
     data/ in it)."""
-    from dma_publish.pipeline import clean_all
+    from dma_publish.sitebuild import clean_all
 
     if not (ROOT / "data").is_dir():
         click.echo(

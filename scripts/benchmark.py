@@ -85,8 +85,8 @@ def measure_one(
     from dma_publish import disclose
     from dma_publish.charts import render
     from dma_publish.demo import write_demo_data
-    from dma_publish.pipeline import mkdocs_arguments, mkdocs_build, zensical_build
     from dma_publish.resources import MKDOCS_CONFIG
+    from dma_publish.sitebuild import mkdocs_arguments, mkdocs_build, zensical_build
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     work = Path(tempfile.mkdtemp(prefix=f"dma-bench-{scale}-"))

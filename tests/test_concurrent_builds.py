@@ -22,7 +22,7 @@ from typing import Any
 import fakes
 import pytest
 
-from dma_publish import pipeline, sitedir
+from dma_publish import pipeline, sitebuild, sitedir
 from dma_publish.errors import PublishError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ N_FILES = 300
 BUILD = """
 import sys, time, types
 from pathlib import Path
-from dma_publish import api, charts, opendata, pages, pipeline
+from dma_publish import api, charts, opendata, pages, pipeline, sitebuild
 
 site, name, n_files, gate = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 opendata.publication_tables = lambda *a, **k: {}
@@ -57,7 +57,7 @@ def mkdocs_build(config, staging, extra, docs_dir=None, **_):
                 time.sleep(0.01)
     (staging / "index.html").write_text(name, encoding="utf-8")
 
-pipeline.mkdocs_build = mkdocs_build
+sitebuild.mkdocs_build = mkdocs_build
 sys.path.insert(0, TESTS_DIR)
 import fakes
 pub = fakes.publication(scores=fakes.scores(domain_scores=fakes.one_domain_score()))
@@ -228,7 +228,7 @@ def _stub_stages(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Path]) -> None
 
     monkeypatch.setattr(pages, "build_pages", lambda *a, **k: {})
     monkeypatch.setattr(pages, "save_pages", save_pages)
-    monkeypatch.setattr(pipeline, "mkdocs_build", mkdocs_build)
+    monkeypatch.setattr(sitebuild, "mkdocs_build", mkdocs_build)
 
 
 def _pub() -> Any:

@@ -686,11 +686,11 @@ def _fake_publication() -> Any:
 
 def _stub_data_and_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the (expensive) data files and charts stages: the failures under test come later."""
-    from dma_publish import api, charts, opendata, pipeline
+    from dma_publish import api, charts, opendata, sitebuild
 
     monkeypatch.setattr(opendata, "publication_tables", lambda *a, **k: {})
     monkeypatch.setattr(opendata, "write_open_data", lambda *a, **k: [])
-    monkeypatch.setattr(pipeline, "write_release_files", lambda *a, **k: [])
+    monkeypatch.setattr(sitebuild, "write_release_files", lambda *a, **k: [])
     monkeypatch.setattr(api, "write_api", lambda *a, **k: [])
     monkeypatch.setattr(charts, "build_all", lambda *a, **k: {})
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)
@@ -717,7 +717,7 @@ def test_failure_while_writing_pages_leaves_the_site(monkeypatch, tmp_path: Path
 def test_failure_during_mkdocs_leaves_the_site_and_the_next_build_recovers(
     monkeypatch, tmp_path: Path
 ) -> None:
-    from dma_publish import pages, pipeline
+    from dma_publish import pages, pipeline, sitebuild
 
     _stub_data_and_charts(monkeypatch)
     monkeypatch.setattr(pages, "build_pages", lambda *a, **k: {})
@@ -738,11 +738,11 @@ def test_failure_during_mkdocs_leaves_the_site_and_the_next_build_recovers(
 
     site = tmp_path / "site"
     before = fake_site(site)
-    monkeypatch.setattr(pipeline, "mkdocs_build", half_then_fail)
+    monkeypatch.setattr(sitebuild, "mkdocs_build", half_then_fail)
     with pytest.raises(RuntimeError, match="mkdocs failed"):
         pipeline.publish(_fake_publication(), site_dir=site, docs_dir=tmp_path / "docs")
     assert snapshot(site) == before
-    monkeypatch.setattr(pipeline, "mkdocs_build", complete)
+    monkeypatch.setattr(sitebuild, "mkdocs_build", complete)
     pipeline.publish(_fake_publication(), site_dir=site, docs_dir=tmp_path / "docs")
     assert snapshot(site) == {"index.html": b"<p>new release</p>"}
     # no work folder, no staging, no .old: only the lock file beside the site
