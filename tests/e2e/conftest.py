@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import RequestLog, launch_chromium, serve
 from e2e_helpers import DESKTOP
-
-from dma_publish.browser import RequestLog, launch_chromium, serve
 
 SUB_PATH = "/some/prefix/"
 

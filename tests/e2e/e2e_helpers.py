@@ -7,9 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from browser import RequestLog
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-from dma_publish.browser import RequestLog
 
 CHART_TIMEOUT_MS = 20_000
 SEARCH_TIMEOUT_MS = 30_000

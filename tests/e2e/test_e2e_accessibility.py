@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from browser import RequestLog, format_violations, run_axe
 from e2e_helpers import PHONE, assert_clean, open_page, search
-
-from dma_publish.browser import RequestLog, format_violations, run_axe
 
 PAGE_KINDS = [
     "home",

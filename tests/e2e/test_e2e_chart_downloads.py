@@ -14,9 +14,8 @@ from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
+from browser import serve
 from e2e_helpers import DESKTOP, PHONE, open_page, read_charts
-
-from dma_publish.browser import serve
 
 TEXTS = ["SVG", "PNG", "data (CSV)", "Vega-Lite (JSON)"]  # PNG: a button
 READ_LINKS = """() => [...document.querySelectorAll('figure.dma-chart')].map((f) => ({

@@ -98,7 +98,7 @@ def test_compare_page_puts_chosen_organisations_side_by_side(page, log, server, 
 
 
 def test_compare_and_score_tables_pass_axe(page, server):
-    from dma_publish.browser import run_axe
+    from browser import run_axe
 
     open_page(page, server.url + "compare.html")
     ids = page.evaluate(

@@ -4,9 +4,8 @@ straight from the file system (file://, where the theme's document$ never fires)
 from __future__ import annotations
 
 import pytest
+from browser import RequestLog
 from e2e_helpers import NHS_BLUE, assert_clean, assert_drawn, open_page, read_charts, search
-
-from dma_publish.browser import RequestLog
 
 
 def _check_page(page, log, url: str, where: str) -> None:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from browser import format_violations, run_axe
 from e2e_helpers import DESKTOP, PHONE, assert_drawn, open_page, read_charts
-
-from dma_publish.browser import format_violations, run_axe
 
 FIXED_PAGES = {
     "home": "index.html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dma_publish.browser import check_links
+from browser import check_links
 
 
 def test_no_broken_internal_links_or_anchors(site_dir):

@@ -4,9 +4,8 @@ search finds a trust and an ICB by name and by ODS code."""
 from __future__ import annotations
 
 import pytest
+from browser import RequestLog, format_violations, run_axe, serve
 from e2e_helpers import open_page, search
-
-from dma_publish.browser import RequestLog, format_violations, run_axe, serve
 
 PAGES = {
     "home": "index.html",

@@ -7,9 +7,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from browser import RequestLog
 from e2e_helpers import NHS_BLUE, assert_clean, open_page, search
-
-from dma_publish.browser import RequestLog
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from browser import RequestLog
 from e2e_helpers import DESKTOP, PHONE, assert_drawn, draw_charts, open_page, read_charts
-
-from dma_publish.browser import RequestLog
 
 PNG_SCALE = 2  # assets/charts.js: pixels of the PNG per CSS pixel of the chart
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from dma_publish.browser import check_links
+from browser import check_links
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -84,7 +83,7 @@ def test_pages_carry_the_same_tables_and_the_csvs_scores(zensical_site, built_si
 @pytest.mark.browser
 @pytest.mark.parametrize("kind", ["home", "trust", "icb", "domain"])
 def test_no_axe_violations(browser, zensical_site, kind) -> None:
-    from dma_publish.browser import format_violations, run_axe, serve
+    from browser import format_violations, run_axe, serve
 
     paths = {
         "home": "index.html",
