@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from dma_publish.aggregate import benchmark
+from dma_publish.formats import fmt_score
 from dma_publish.methodology import load_methodologies, methodology_frames
 from dma_publish.pages import build_pages, md_text, page_inventory, write_pages
-from dma_publish.pages.markdown import fmt_score
 from dma_publish.policy import PolicyFile, load_policy, resolve_policy
 from dma_publish.publication import Publication
 from dma_publish.release import Release, Revision

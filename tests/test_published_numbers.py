@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import pytest
 
-from dma_publish.pages.markdown import fmt_score
+from dma_publish.formats import fmt_score
 from dma_publish.score import round_half_away
 
 SECTION = re.compile(r"^## (?P<name>.+?) \{ data-search-exclude \}$", re.M)
@@ -144,3 +144,17 @@ def test_level_counts_take_the_level_of_the_published_score() -> None:
         },
     )
     assert measure_values(scores)["level"].tolist() == [3]
+
+
+def test_one_formatter_writes_scores_changes_and_counts() -> None:
+    """Pages and charts write a number one way (dma_publish.formats): a change is signed, zero
+    is 0.00 everywhere, and the minus is a true one except where the text is also data."""
+    from dma_publish.charts.data import fmt
+    from dma_publish.formats import fmt_change, fmt_count
+
+    assert fmt_change(0.0) == fmt_change(-0.0) == fmt_change(0.0, minus="-") == "0.00"
+    assert fmt_change(0.25) == "+0.25" and fmt_change(-0.25) == "\u22120.25"
+    assert fmt_change(-0.25, minus="-") == "-0.25" and float(fmt_change(0.25, minus="-")) == 0.25
+    assert fmt_score(2.5) == fmt(2.5) == "2.50" and fmt(None) == "[c]"
+    assert fmt_score(None) == "[x]" and fmt_score(3.0, withheld=True) == "[c]"
+    assert fmt_count(12.0) == "12" and fmt_count(None) == "[c]"

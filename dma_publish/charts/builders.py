@@ -24,6 +24,7 @@ from dma_publish.charts.style import (
     Series,
     fill,
 )
+from dma_publish.formats import fmt_change, fmt_count
 from dma_publish.publication import Publication
 
 THIS_ORG = Series("This organisation", NHS_BLUE, "circle")
@@ -258,7 +259,7 @@ def org_domain_profile(pub: Publication, org_code: str, care_setting: str, year:
                 peers.get(rec["score_id"], {}),
                 rec["score"],
             )
-            shown = "[c]" if is_missing(score) else str(int(score))
+            shown = fmt_count(score)
             numbers, text = _spread(stats)
             row = {"i": len(rows) + 1, "l": name}
             if numbers["median"] is not None:
@@ -369,14 +370,14 @@ def _lfl_row(
             pillar["pillar_name"],
             fmt(before),
             fmt(after),
-            f"{change:+.2f}",
+            fmt_change(change, minus="-"),
             f"{int(n)}{total}",
             "",
         )
         return row, table_row
     return (
         row,
-        (pillar["pillar_name"], "", "", "", "0" if is_missing(n) else str(int(n)), row["n"]),
+        (pillar["pillar_name"], "", "", "", "0" if is_missing(n) else fmt_count(n), row["n"]),
     )
 
 
@@ -660,7 +661,7 @@ def _grid_cells(label: str, stats: Record) -> tuple[Records, tuple]:
     for level in range(1, 6):
         n = stats.get(f"n_level_{level}")
         share = None if is_missing(n) or not total else n / total
-        text = "[c]" if is_missing(n) else str(int(n))
+        text = fmt_count(n)
         cells.append(
             {
                 "row": label,
@@ -672,7 +673,7 @@ def _grid_cells(label: str, stats: Record) -> tuple[Records, tuple]:
             }
         )
         counts.append(text)
-    return cells, (label, *counts, "[c]" if is_missing(total) else str(int(total)))
+    return cells, (label, *counts, fmt_count(total))
 
 
 @_timed("national_levels")

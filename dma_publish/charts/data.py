@@ -9,20 +9,13 @@ from typing import Any
 
 import pandas as pd
 
+from dma_publish.formats import fmt_score, is_missing
 from dma_publish.index import shown
 from dma_publish.peergroups import NATIONAL_CODE
 from dma_publish.publication import Publication
 
 Record = dict[str, Any]
 STATS = ("n_orgs", "median", "q1", "q3", "min", "max")
-SUPPRESSED = "[c]"
-
-
-def is_missing(value: Any) -> bool:
-    """True for None, NaN and pandas' NA."""
-    if value is None or value is pd.NA:
-        return True
-    return isinstance(value, float) and value != value  # NaN is the one float not equal to itself
 
 
 def num(value: Any) -> float | None:
@@ -32,8 +25,9 @@ def num(value: Any) -> float | None:
 
 
 def fmt(value: Any) -> str:
-    """A published number as text, always with 2 decimals; `[c]` when missing (withheld)."""
-    return SUPPRESSED if is_missing(value) else f"{float(value):.2f}"
+    """A published score as text (`formats.fmt_score`); `[c]` when missing: a chart's missing
+    value is a withheld one."""
+    return fmt_score(value, withheld=is_missing(value))
 
 
 def _records(frame: pd.DataFrame) -> list[Record]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dma_publish.formats import MISSING
 from dma_publish.pages.cells import iqr_cell, level_counts, stat_cell
 from dma_publish.pages.markdown import (
-    MISSING,
     Md,
     is_withheld,
     level_cell,

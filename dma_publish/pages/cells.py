@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dma_publish.pages.markdown import MISSING, WITHHELD, fmt_score
+from dma_publish.formats import MISSING, WITHHELD, fmt_count, fmt_score
 
 Row = dict[str, Any] | None
 
@@ -19,7 +19,7 @@ def _symbol(row: Row) -> str | None:
 def stat_cell(row: Row, column: str) -> str:
     """One statistic of a benchmark row: a count as a whole number, a score to 2 places."""
     if column == "n_orgs" and row is not None:
-        return str(int(row["n_orgs"]))
+        return fmt_count(row["n_orgs"])
     return _symbol(row) or fmt_score(row[column])  # type: ignore[index]
 
 
@@ -33,4 +33,4 @@ def level_counts(row: Row) -> list[str]:
     symbol = _symbol(row)
     if symbol:
         return [symbol] * 5
-    return [str(int(row[f"n_level_{i}"])) for i in range(1, 6)]  # type: ignore[index]
+    return [fmt_count(row[f"n_level_{i}"]) for i in range(1, 6)]  # type: ignore[index]

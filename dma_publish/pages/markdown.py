@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-import pandas as pd
 import yaml
 
+from dma_publish.formats import MISSING, fmt_score, is_missing
 from dma_publish.score import level_of
 
 # Characters with a meaning in HTML, Python-Markdown or the pymdownx extensions Material offers,
@@ -33,9 +33,6 @@ _ENTITIES = {c: f"&#{ord(c)};" for c in _ALWAYS + "_:"}
 _ENTITIES.update({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _UNSAFE = re.compile("[" + re.escape(_ALWAYS) + r"]|(?<![^\W_])_|_(?![^\W_])|^:|:(?=[\w+-])")
 _WHITESPACE = re.compile(r"\s+")
-
-MISSING = "[x]"  # GSS symbol: not available
-WITHHELD = "[c]"  # GSS symbol: withheld under the publication policy
 
 
 class Md(str):
@@ -157,23 +154,6 @@ def search_excluded(block: str) -> Md:
     return Md(f'<div markdown="1" data-search-exclude>\n\n{block}\n\n</div>')
 
 
-def is_missing(value: Any) -> bool:
-    """True for None, NaN and pandas' NA."""
-    return value is None or bool(pd.isna(value))
-
-
-def fmt_score(value: Any, digits: int = 2, withheld: bool = False) -> str:
-    """A published score as text (the tables rounded it once, `dma_publish.index`: this only
-    formats), or a GSS symbol when absent or withheld."""
-    if withheld:
-        return WITHHELD
-    if is_missing(value):
-        return MISSING
-    if digits == 0:
-        return str(int(value))
-    return f"{float(value):.{digits}f}"
-
-
 def is_withheld(row: Any) -> bool:
     """True when a score row's value is withheld (its `is_suppressed` flag is set)."""
     value = row.get("is_suppressed") if row else None
@@ -185,16 +165,6 @@ def score_text(row: Any, digits: int = 2) -> str:
     if row is None:
         return MISSING
     return fmt_score(row["score"], digits, is_withheld(row))
-
-
-def fmt_change(value: Any) -> str:
-    """A published change in score as text, with a true minus sign (this only formats)."""
-    if is_missing(value):
-        return MISSING
-    number = float(value)
-    if number == 0:
-        return "0.00"
-    return f"{'+' if number > 0 else '−'}{abs(number):.2f}"
 
 
 def fmt_bytes(size: int) -> str:

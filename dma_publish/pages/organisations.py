@@ -5,14 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dma_publish.formats import MISSING, WITHHELD, fmt_change, fmt_score, is_missing
 from dma_publish.pages.cells import iqr_cell, stat_cell
 from dma_publish.pages.markdown import (
-    MISSING,
-    WITHHELD,
     Md,
-    fmt_change,
-    fmt_score,
-    is_missing,
     is_withheld,
     md_link,
     md_table,

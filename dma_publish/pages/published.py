@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dma_publish.formats import MISSING, fmt_change, fmt_score
 from dma_publish.pages.cells import iqr_cell, stat_cell
-from dma_publish.pages.markdown import MISSING, Md, fmt_change, fmt_score, md_table
+from dma_publish.pages.markdown import Md, md_table
 from dma_publish.publication import Publication
 
 OVERALL_NAME = "Overall score over comparable domains"

@@ -7,15 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from dma_publish.pages.markdown import (
-    MISSING,
-    WITHHELD,
-    Md,
-    front_matter,
-    md_link,
-    md_text,
-    tabbed,
-)
+from dma_publish.formats import MISSING, WITHHELD
+from dma_publish.pages.markdown import Md, front_matter, md_link, md_text, tabbed
 from dma_publish.pages.site import rel
 
 POLICY_PAGE = "about/methodology.md#publication-policy"
