@@ -243,6 +243,9 @@ class Knowledge:
             for m in members:
                 now.add(self.domain[m], 1.0 / len(members))
                 before.add(self.domain[(prev, *m[1:])], 1.0 / len(members))
+            # the published change (lfl_change) adds nothing: each mean of fewer than 100
+            # whole numbers, published to 2 places, gives its sum exactly, so their difference is
+            # known already (adding it only joins the two years' unknowns into larger cells)
             for e, v in ((now, r.lfl_score), (before, r.lfl_previous_score)):
                 v = _r2(v)
                 self._range(e, v - HALF, v + HALF)
