@@ -43,7 +43,7 @@ from scipy.sparse import coo_matrix
 
 from dma_publish.aggregate import BENCHMARK_KEY, peer_group_members
 from dma_publish.peergroups import PEER_GROUP_TYPES
-from dma_publish.score import SCORE_DP, level_of, round_half_away
+from dma_publish.score import SCORE_DP, as_published, level_of
 from dma_publish.vocab import RETURN_KEY
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -117,7 +117,7 @@ def summarise(values: pd.DataFrame) -> pd.DataFrame:
 def _r2(x: float) -> float:
     """A published figure as the attacker reads it (it is already rounded; this only guards
     against a float's last bit)."""
-    return float(round_half_away(float(x), SCORE_DP))
+    return float(as_published(float(x)))
 
 
 # ---------------------------------------------------------------------------------------------

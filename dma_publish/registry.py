@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from dma_publish import peergroups
 from dma_publish.aggregate import BENCHMARK_KEY
+from dma_publish.score import SCORE_DP
 
 FieldType = Literal["string", "integer", "number", "boolean", "date"]
 Kind = Literal["filter", "indicator"]
@@ -164,8 +165,8 @@ def _f(name: str, title: str, description: str, type_: FieldType, storage: str, 
 
 
 def _score(name: str, title: str, description: str, **kw: Any) -> Field:
-    """A published mean score: 1 to 5, rounded half away from zero to 2 decimal places."""
-    kw = {"unit": "score (1 to 5)", "dp": 2, "minimum": 1, "maximum": 5, **kw}
+    """A published mean score: 1 to 5, rounded half away from zero to `SCORE_DP` (2) places."""
+    kw = {"unit": "score (1 to 5)", "dp": SCORE_DP, "minimum": 1, "maximum": 5, **kw}
     return _f(name, title, description, "number", "float64", kind="indicator", **kw)
 
 

@@ -169,11 +169,17 @@ def round_half_away(x: Any, ndigits: int = 0) -> Any:
     return _round_one(x, ndigits)
 
 
+def as_published(x: Any) -> Any:
+    """A mean score as the tables publish it: `SCORE_DP` places, half away from zero. The
+    disclosure audit models what a reader sees with this, before the tables exist."""
+    return round_half_away(x, SCORE_DP)
+
+
 def level_of(x: Any) -> Any:
     """The level of a mean score, by the one level rule (`LEVEL_RULE`): the score as published
     (`SCORE_DP` places), rounded half away from zero to a whole number, so a reader can check
     the level of every number printed. Same kinds as `round_half_away`; NaN stays NaN."""
-    return round_half_away(round_half_away(x, SCORE_DP), 0)
+    return round_half_away(as_published(x), 0)
 
 
 def _round_one(value: Any, ndigits: int) -> float:
