@@ -79,12 +79,13 @@ class Constraint:
 
 @dataclass(frozen=True)
 class AuditResult:
-    """Per withheld value its feasible range, and the time the solver took."""
+    """Per withheld value its witnessed levels (lowest, highest and each one), and the time the
+    solver took."""
 
-    values: pd.DataFrame  # year, org_code, care_setting, score_id, pillar_id, low, high
+    values: pd.DataFrame  # year, org_code, care_setting, score_id, pillar_id, low, high, levels
     seconds: float
     n_components: int
-    exact: bool = False  # ranges proven whole, or witnessed up to a second level
+    exact: bool = False  # every level proven feasible or not, or witnessed up to a second level
     knowledge: Knowledge | None = field(default=None, repr=False, compare=False)
     truth: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -107,16 +108,32 @@ def summarise(values: pd.DataFrame) -> pd.DataFrame:
         survey=np.where(values["care_setting"] == "icb", "icb", "secondary_care"),
         feasible_low=values["low"],
         feasible_high=values["high"],
+        n_levels=n_levels(values),
     )
-    out = frame.groupby(["year", "survey", "feasible_low", "feasible_high"]).size()
+    out = frame.groupby(cols[:5]).size()
     out = out.rename("n_withheld").reset_index()
-    out["n_levels"] = out["feasible_high"] - out["feasible_low"] + 1
-    return out[cols].sort_values(cols[:4]).reset_index(drop=True)
+    return out[cols].sort_values(cols[:5]).reset_index(drop=True)
+
+
+def n_levels(values: pd.DataFrame) -> pd.Series:
+    """How many levels each withheld value can take: the witnessed levels (`levels`, a bit per
+    level, 1 for level 1 to 16 for level 5), which need not run unbroken from low to high (two
+    values of a group counted as one at level 2 and one at level 4 can each be 2 or 4, not 3)."""
+    return values["levels"].astype(int).map(lambda m: bin(m).count("1")).astype(int)
+
+
+def _level_frame(seen: np.ndarray) -> dict[str, np.ndarray]:
+    """Low, high and the level bits of each row of a (values x 5) matrix of witnessed levels."""
+    return {
+        "low": 1 + np.argmax(seen, axis=1),
+        "high": 5 - np.argmax(seen[:, ::-1], axis=1),
+        "levels": (seen * (1 << np.arange(5))).sum(axis=1).astype(int),
+    }
 
 
 def _r2(x: float) -> float:
-    """A published figure as the attacker reads it (it is already rounded; this only guards
-    against a float's last bit)."""
+    """A figure as the tables will publish it (the audit runs on the full-precision frames,
+    before the tables exist), so the model reads what a reader reads."""
     return float(as_published(float(x)))
 
 
@@ -522,44 +539,41 @@ def _solve(model: Model, base: LinearConstraint, objective: np.ndarray | None) -
 def _explore(
     units: list[int],
     constraints: list[Constraint],
-    low: dict[int, int],
-    high: dict[int, int],
+    seen: np.ndarray,
     targets: set[int],
     exact: bool,
 ) -> None:
-    """Widen the witnessed ranges `low`..`high` of `units` (the rest of the publication fixed
-    at its true values) with solutions of the model, until the solver proves there is none
-    that takes a target outside its range (`exact`) or off its one witnessed level."""
+    """Add to the witnessed levels `seen` (a row of 5 per unknown) of `units` (the rest of the
+    publication fixed at its true values) with solutions of the model, until the solver proves
+    there is none that takes a target to a level not yet witnessed (`exact`: every level,
+    so the set is whole) or off its one witnessed level."""
     model = Model(units)
     for c in constraints:
         model.add(c)
     base = model.constraint()
     levels = np.arange(1, 6)
+    rows = np.array(units)
     pos = np.array([model.x(u, 1) for u in units])
     aim = np.array([u in targets for u in units])
     while True:
-        lo = np.array([low[u] for u in units])
-        hi = np.array([high[u] for u in units])
-        outside = (levels[None, :] < lo[:, None]) | (levels[None, :] > hi[:, None])
+        have = seen[rows]
+        unseen = ~have
         if not exact:
-            outside &= (lo == hi)[:, None]
-        outside &= aim[:, None]
-        if not outside.any():
+            unseen &= (have.sum(axis=1) == 1)[:, None]
+        unseen &= aim[:, None]
+        if not unseen.any():
             return
         obj = np.zeros(model.n_vars)
-        obj[(pos[:, None] + levels[None, :] - 1)[outside]] = 1.0
+        obj[(pos[:, None] + levels[None, :] - 1)[unseen]] = 1.0
         x = _solve(model, base, obj)
         if x is None:
             return
-        values = 1 + np.argmax(x[pos[:, None] + levels[None, :] - 1], axis=1)
-        for u, v in zip(units, values.tolist(), strict=True):
-            low[u], high[u] = min(low[u], v), max(high[u], v)
+        values = np.argmax(x[pos[:, None] + levels[None, :] - 1], axis=1)
+        seen[rows, values] = True
 
 
-def _exchange_witnesses(
-    constraints: list[Constraint], truth: np.ndarray, low: np.ndarray, high: np.ndarray
-) -> None:
-    """Widen ranges with the solutions an exchange gives, before any solver runs. Two withheld
+def _exchange_witnesses(constraints: list[Constraint], truth: np.ndarray, seen: np.ndarray) -> None:
+    """Witness levels with the solutions an exchange gives, before any solver runs. Two withheld
     values that take part in exactly the same published figures, in the same way (the same
     coefficient in each sum; members alike of each count or quantile group), can trade their
     true levels and every figure stays as published: each of them can be the other's level.
@@ -580,10 +594,9 @@ def _exchange_witnesses(
     for u, role in roles.items():
         alike[tuple(sorted(role))].append(u)
     for members in alike.values():
-        levels = truth[members]
-        if len(members) > 1 and levels.min() < levels.max():
-            low[members] = np.minimum(low[members], levels.min())
-            high[members] = np.maximum(high[members], levels.max())
+        levels = np.unique(truth[members])
+        if len(members) > 1 and len(levels) > 1:
+            seen[np.ix_(members, levels - 1)] = True
 
 
 def restrict(c: Constraint, free: set[int], truth: np.ndarray) -> Constraint | None:
@@ -678,13 +691,13 @@ def audit(
 ) -> AuditResult:
     """The feasible levels of every withheld value of a suppressed Publication.
 
-    `truth_scores` are the unsuppressed domain scores (one feasible solution). Each range is
-    witnessed: every level in it is the value's level in some solution satisfying every
-    published figure, found with the rest of the publication fixed outside the value's
-    neighbourhood (so a range never overstates what an attacker cannot rule out). A value is
-    pinned only when the solver proves that no such solution moves it off its true level.
-    With `exact`, the solver also proves each range whole (within the neighbourhood); without,
-    it stops at the second level. `targets` (unknown positions) and `start` (an earlier
+    `truth_scores` are the unsuppressed domain scores (one feasible solution). Each level is
+    witnessed: it is the value's level in some solution satisfying every published figure,
+    found with the rest of the publication fixed outside the value's neighbourhood (so the
+    levels never overstate what an attacker cannot rule out). A value is pinned only when the
+    solver proves that no such solution moves it off its true level. With `exact`, the solver
+    also proves every level feasible or not (within the neighbourhood: `levels`, which can
+    leave a gap between `low` and `high`); without, it stops at the second level. `targets` (unknown positions) and `start` (an earlier
     result on the same unknowns, whose witnesses stay valid when the publication only
     withholds more) re-audit just the values still pinned; `knowledge` is the publication's
     Knowledge when the caller has it already (it is built from `pub` when not given).
@@ -698,18 +711,22 @@ def audit(
         or not dom.get("is_suppressed", pd.Series(False, index=dom.index)).fillna(False).any()
     ):
         # nothing withheld (e.g. published pillar scores only): nothing for an attacker to find
-        empty = pd.DataFrame(columns=[*RETURN_KEY, "score_id", "pillar_id", "low", "high"])
+        empty = pd.DataFrame(
+            columns=[*RETURN_KEY, "score_id", "pillar_id", "low", "high", "levels"]
+        )
         return AuditResult(empty, time.perf_counter() - began, 0, exact)
     know = Knowledge(pub) if knowledge is None else knowledge
     key = [*RETURN_KEY, "score_id"]
     true = know.unknowns[key].merge(truth_scores[[*key, "score"]], on=key, how="left")
     truth = true["score"].astype(int).to_numpy()
     if start is not None:
-        low, high = start.values["low"].to_numpy().copy(), start.values["high"].to_numpy().copy()
+        bits = start.values["levels"].to_numpy().astype(int)
+        seen = (bits[:, None] >> np.arange(5)[None, :]) & 1 == 1
     else:
-        low, high = truth.copy(), truth.copy()
+        seen = np.zeros((len(truth), 5), dtype=bool)
+        seen[np.arange(len(truth)), truth - 1] = True
     aim = set(range(len(truth))) if targets is None else set(targets)
-    _exchange_witnesses(know.constraints, truth, low, high)
+    _exchange_witnesses(know.constraints, truth, seen)
     touching: dict[int, list[int]] = defaultdict(list)
     for i, c in enumerate(know.constraints):
         for u in c.units:
@@ -723,19 +740,15 @@ def audit(
     for cell in cells:
         wanted = aim.intersection(cell)
         if not exact:
-            wanted = {u for u in wanted if low[u] == high[u]}
+            wanted = {u for u in wanted if seen[u].sum() == 1}
         idx = sorted({i for u in cell for i in touching[u]})
         if not wanted or not idx:
             continue
         free = set(cell)
-        lo = {u: int(low[u]) for u in cell}
-        hi = {u: int(high[u]) for u in cell}
         cons = [r for r in (restrict(know.constraints[i], free, truth) for i in idx) if r]
-        _explore(cell, cons, lo, hi, wanted, exact)
-        for u in cell:
-            low[u], high[u] = lo[u], hi[u]
+        _explore(cell, cons, seen, wanted, exact)
     for u in range(len(truth)):
         if not touching[u]:
-            low[u], high[u] = 1, 5
-    values = know.unknowns.assign(low=low, high=high)
+            seen[u] = True
+    values = know.unknowns.assign(**_level_frame(seen))
     return AuditResult(values, time.perf_counter() - began, len(cells), exact, know, truth)

@@ -263,7 +263,7 @@ def import_nhse(workbook: Path, out_dir: Path, reference_dir: Path, release_file
 @click.option(
     "--exact",
     is_flag=True,
-    help="Prove each range whole (slow); by default the solver stops at a second level.",
+    help="Prove every level of each value feasible or not (slow); by default the solver stops at a second level.",
 )
 def audit_command(data_dir: Path, out_path: Path, exact: bool) -> None:
     """Disclosure audit: which withheld scores could an attacker work back? Exit 4 if any."""

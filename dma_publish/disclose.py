@@ -19,7 +19,8 @@ levels stays valid when the publication only withholds more):
 
 A policy that cannot be made safe within `max_rounds` stops the build (`PolicyUnsafe`), naming
 the values still pinned and what to change. Once nothing is pinned, a final exact audit of every
-withheld value on the final publication gives the ranges the published counts describe.
+withheld value on the final publication gives the levels the published counts describe (each
+level a solution gives the value, proven for every level, so a gap inside a range is not counted).
 
 The stage is a function of the tables it reads, so its outcome is kept in
 `.cache/disclosure-audit/`, named by a hash of those tables, the policy's settings and this
@@ -157,12 +158,12 @@ def _own_pins(result: AuditResult, pinned: list[int]) -> set[int]:
         cell = by_return[r]
         free = set(cell)
         cons = [x for x in (restrict(c, free, truth) for c in own.get(r, [])) if x]
-        lo = {u: int(truth[u]) for u in cell}
-        hi = dict(lo)
+        seen = np.zeros((len(truth), 5), dtype=bool)
+        seen[cell, truth[cell] - 1] = True
         targets = {u for u in pinned if ret[u] == r}
         if cons:
-            _explore(cell, cons, lo, hi, targets, exact=False)
-        out |= {u for u in targets if lo[u] == hi[u] and cons}
+            _explore(cell, cons, seen, targets, exact=False)
+        out |= {u for u in targets if seen[u].sum() == 1 and cons}
     return out
 
 
@@ -365,7 +366,7 @@ def _audit_and_withhold(
         rounds += 1
     if not len(result.pinned):
         # the published counts describe the publication as published: every withheld value's
-        # whole range, proved on the final tables (the rounds above stop at a second level and
+        # feasible levels, each proved on the final tables (the rounds above stop at a second level and
         # re-check only what was pinned; their witnesses stay valid, as the final publication
         # only withholds more)
         result = audit(pub, truth_scores, exact=True, start=result)

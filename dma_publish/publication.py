@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from dma_publish.audit import n_levels
 from dma_publish.methodology import MethodologyFrames
 from dma_publish.policy import Policy
 from dma_publish.reference import Reference
@@ -54,9 +55,12 @@ class DisclosureRecord:
         The published table: counts only, never a value's range (a range is itself a clue)."""
         values = self.values
         survey = np.where(values["care_setting"] == "icb", "icb", "secondary_care")
-        n_levels = (values["high"] - values["low"] + 1).astype(int)
         found = pd.DataFrame(
-            {"year": values["year"].astype(int), "survey": survey, "feasible_levels": n_levels}
+            {
+                "year": values["year"].astype(int),
+                "survey": survey,
+                "feasible_levels": n_levels(values),
+            }
         )
         grid = pd.MultiIndex.from_product(
             [sorted(int(y) for y in years), ["icb", "secondary_care"], list(LEVELS)],
@@ -72,8 +76,8 @@ def empty_values() -> pd.DataFrame:
     """The audit's per-value frame with no withheld value."""
     return pd.DataFrame(
         {
-            c: pd.Series(dtype="int64" if c in ("year", "low", "high") else "object")
-            for c in [*RETURN_KEY, "score_id", "pillar_id", "low", "high"]
+            c: pd.Series(dtype="int64" if c in ("year", "low", "high", "levels") else "object")
+            for c in [*RETURN_KEY, "score_id", "pillar_id", "low", "high", "levels"]
         }
     )
 

@@ -727,8 +727,10 @@ _FIELD_LIST: list[Field] = [
         "feasible_levels",
         "Feasible levels",
         "How many of the levels 1 to 5 a withheld domain score can take, given everything "
-        "published: the disclosure audit's final, exact run on the publication as published "
-        "(after any extra withholding); 1 would mean it could be worked back exactly.",
+        "published: the levels some solution gives it in the disclosure audit's final, exact "
+        "run on the publication as published (after any extra withholding), within its "
+        "neighbourhood with the rest held at its true values; 1 would mean it could be worked "
+        "back exactly.",
         unit="levels",
         minimum=1,
         maximum=5,

@@ -204,3 +204,21 @@ def test_minimum_group_size_counts_distinct_organisations_not_care_settings():
     assert (bench["n_orgs"] == bench["n_distinct_orgs"]).all()
     out = suppress_benchmarks(bench, _treatment(withheld=()), orgs, 5)
     assert out["is_suppressed"].all()  # no group has five distinct organisations
+
+
+def test_a_level_between_two_witnessed_ones_counts_only_when_a_solution_takes_it():
+    """Two withheld values of a group published as one at level 2 and one at level 4 can each
+    be 2 or 4, never 3: the exact audit asks for every unwitnessed level, so each counts 2
+    feasible levels (a range from 2 to 4 would say 3)."""
+    import numpy as np
+
+    from dma_publish.audit import Constraint, _explore, _level_frame, n_levels
+
+    group = Constraint("levels", frozenset({0, 1}), ((0, 1), (0, 1, 0, 1, 0)))
+    seen = np.zeros((2, 5), dtype=bool)
+    seen[0, 1] = seen[1, 3] = True  # the truth: levels 2 and 4
+    _explore([0, 1], [group], seen, {0, 1}, exact=True)
+    found = pd.DataFrame(_level_frame(seen))
+    assert found["low"].tolist() == [2, 2] and found["high"].tolist() == [4, 4]
+    assert n_levels(found).tolist() == [2, 2]
+    assert seen[:, 2].tolist() == [False, False]  # level 3 proven impossible, not just unseen

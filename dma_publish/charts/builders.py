@@ -815,7 +815,7 @@ def national_overall_distribution(pub: Publication, year: int, care_setting: str
     marker = [] if is_missing(median) else [{"value": num(median), "text": f"Median {fmt(median)}"}]
     peer_words = lk.peers_label(care_setting)
     spread = (
-        f"from {min(values):.2f} to {max(values):.2f}, median {fmt(median)}"
+        f"from {fmt(min(values))} to {fmt(max(values))}, median {fmt(median)}"
         if values
         else "none published"
     )

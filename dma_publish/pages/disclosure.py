@@ -114,7 +114,9 @@ def audit_section(pub: Publication, downloads: str = "../downloads") -> str:
     lines += [
         "Withheld scores by how many levels they could take, given everything this release "
         "publishes (a final audit of every withheld score, after the extra withholding, proves "
-        "each range whole). A score's own range is not published, as it would be a clue.",
+        "which levels a solution can give it, within its neighbourhood; the rest of the "
+        "publication held at its true values). A score's own levels are not published, as they "
+        "would be a clue.",
         "",
         md_table(
             ["Year", "Survey", *(f"{k} level{'s' if k > 1 else ''}" for k in levels)],

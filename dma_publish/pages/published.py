@@ -227,8 +227,8 @@ def methodology_page(pub: Publication) -> str:
             "NHS England publishes, for each trust and care setting and for each ICB, the 2025 pillar "
             "scores (to 1 decimal place) and an overall score over only the domains comparable between "
             "2024 and 2025, for both years. Nothing is recomputed here: the pillar scores are shown as "
-            "published, and the overall scores are rounded once to 2 decimal places for display (the "
-            "downloads keep the published values, rounded to 2 places).",
+            "published, and the overall scores are rounded once, to 2 decimal places, in the downloads, "
+            "which the pages and charts show.",
             "",
             "Note from NHS England on the overall score: "
             + md_text(prov.get("comparable_footnote", "")),
