@@ -184,7 +184,13 @@ def demo_data(seed: int, scale: int, out_dir: Path) -> None:
     """Write a fictional, deterministic demo dataset (reference and returns) for testing."""
     from dma_publish.demo import write_demo_data
 
-    write_demo_data(out_dir, seed=seed, scale=scale)
+    source = ROOT / "data"  # the methodology and release files are the project's, not the package's
+    if not (source / "methodology").is_dir():
+        raise click.ClickException(
+            f"{source / 'methodology'}: not found (demo-data copies the methodology and release "
+            "files from the data/ folder where it runs: run it in a project folder)"
+        )
+    write_demo_data(out_dir, seed=seed, scale=scale, source_dir=source)
     click.echo(f"wrote demo data (seed {seed}, scale {scale}) to {out_dir}")
 
 

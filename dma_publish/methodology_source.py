@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 YEARS = (2024, 2025)
-OUTPUT_DIR = Path(__file__).resolve().parent.parent / "data" / "methodology"
+OUTPUT_DIR = Path("data") / "methodology"  # of the project folder it runs in
 ATTRIBUTION = "NHS England, DMA maturity matrix, Open Government Licence v3.0"
 NOTES = (
     "Question wording, answer options and scoring elements in this file are illustrative. They "

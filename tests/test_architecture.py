@@ -43,7 +43,7 @@ LINE_CEILINGS = {
     "pages/domains.py": 176,
     "pages/markdown.py": 192,
     "pages/organisations.py": 454,
-    "pages/published.py": 261,
+    "pages/published.py": 263,
     "pages/reference_pages.py": 330,
     "pages/releases.py": 472,
     "pages/render.py": 97,

@@ -73,6 +73,19 @@ def test_a_non_editable_install_builds_the_demo(tmp_path: Path) -> None:
         "templates/pages/trust.md.j2",
     ):
         assert (installed / shipped).is_file(), shipped  # fmt: skip
+    # demo-data copies the project's methodology and release files, never the package's folder
+    tool = str(venv / "bin" / "dma-publish")
+    lost = subprocess.run(
+        [tool, "demo-data", "--out", "demo"], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert lost.returncode == 1 and "Traceback" not in lost.stderr, lost.stderr
+    assert "data/methodology: not found" in lost.stderr and not (work / "demo").exists()
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "data" / "methodology", project / "data" / "methodology")
+    shutil.copyfile(ROOT / "data" / "release.yaml", project / "data" / "release.yaml")
+    _run([tool, "demo-data", "--out", "demo"], cwd=project, env=env)
+    assert len(list((project / "demo" / "returns").glob("*.csv"))) == 2
+    assert (project / "demo" / "methodology").is_dir()
     # the caches of this checkout's builds (keyed by what they hold) spare the drawing and audit
     env["DMA_PUBLISH_CACHE"] = str(ROOT / ".cache")
     env["NO_MKDOCS_2_WARNING"] = "1"

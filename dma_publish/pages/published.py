@@ -228,7 +228,9 @@ def methodology_page(pub: Publication) -> str:
             "scores (to 1 decimal place) and an overall score over only the domains comparable between "
             "2024 and 2025, for both years. Nothing is recomputed here: the pillar scores are shown as "
             "published, and the overall scores are rounded once, to 2 decimal places, in the downloads, "
-            "which the pages and charts show.",
+            "which the pages and charts show. The change shown from one year to the next is the "
+            "difference of the two overall scores as published, so it can be checked from the "
+            "downloads.",
             "",
             "Note from NHS England on the overall score: "
             + md_text(prov.get("comparable_footnote", "")),
