@@ -33,6 +33,7 @@ from dma_publish.publication import History, Publication, Version
 from dma_publish.registry import MISSING_VALUES, VALUE_TABLES, pandas_dtypes, tables_for
 
 INDEX = f"{api.API_DIR}/index.json"
+_SCORE_TABLES = ("domain_scores", "pillar_scores", "overall_scores")
 # The tables an archived version's API is built from (those its granularity has).
 API_TABLES = (*VALUE_TABLES, "organisations", "domains", "comparability_notes")
 _LINK_KEYS = ("document", "schema", "url")
@@ -304,6 +305,7 @@ def mark_removed(pub: Publication, docs: dict[str, dict], gone: pd.DataFrame) ->
             doc |= {
                 "organisation": org,
                 "benchmarks": [],
+                **{name: [] for name in _SCORE_TABLES if name in tables_for(pub.granularity)},
                 "removed": {
                     "version": history.current,
                     "previous_version": previous.version,

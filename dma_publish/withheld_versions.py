@@ -5,10 +5,11 @@
   them.
 - `differencing_risks`: what comparing this version with the previous one would reveal, as
   sentences: a benchmark the audit withholds now that the previous version published, or a
-  benchmark that changed over a peer group holding an organisation whose values changed (or
-  were removed) while its value of that measure is withheld, in this version or in the previous
-  one (an organisation this version no longer publishes is judged by the previous version's
-  cells, and its peer groups are the ones that version gave it).
+  benchmark that changed over a peer group holding any organisation whose value of that measure
+  is withheld, in this version or in the previous one (an organisation this version no longer
+  publishes is judged by the previous version's cells and the peer groups that version gave
+  it). The change records' old figures then involve published values only: they tell the
+  disclosure audit nothing it has not seen.
 """
 
 from __future__ import annotations
@@ -76,8 +77,11 @@ def differencing_risks(
       published (with other figures: the same ones are never withheld): the old figures, with
       the organisations' own changes taken off, describe what the audit withholds;
     - a benchmark published in both versions whose figures changed, over a peer group holding
-      an organisation whose values changed while its value of that measure is withheld: the
-      difference between the two versions is that organisation's withheld change.
+      an organisation whose value of that measure is withheld, in this version or the previous
+      one: the old figures are published too (in the change records and the archived version),
+      and the disclosure audit models only this version's, so a changed benchmark may involve
+      published values alone. (The difference between the two versions would otherwise be a
+      corrected organisation's withheld change, or narrow another member's withheld value.)
     """
     from dma_publish.aggregate import BENCHMARK_KEY, peer_group_members
 
@@ -107,13 +111,12 @@ def differencing_risks(
                 f"published by {row.previous_version}, and the disclosure audit withholds it in "
                 f"{row.version}"
             )
-    changed_orgs = set(latest.loc[latest["unit_type"] == "organisation", "unit_code"])
     moved = bench[bench["change_type"] == "changed"]
-    if not changed_orgs or moved.empty:
+    if moved.empty:
         return sorted(set(risks))
     orgs = audited.reference.organisations[["org_code", "icb_code", "region_code"]]
-    units = _withheld_values(audited, changed_orgs).merge(orgs, on="org_code", how="inner")
-    units = pd.concat([units, _previously_withheld(history, changed_orgs, granularity)])
+    units = _withheld_values(audited).merge(orgs, on="org_code", how="inner")
+    units = pd.concat([units, _previously_withheld(history, granularity)])
     units = units.drop_duplicates(ignore_index=True)
     if units.empty:
         return sorted(set(risks))
@@ -135,13 +138,13 @@ def differencing_risks(
     for row in hit.drop_duplicates(["unit_code", "measure_id", "year", "org_code"]).itertuples():
         risks.append(
             f"the {row.unit_name} benchmark of {row.measure_name} ({row.year}) changed, and "
-            f"{row.org_code}, whose values changed, has its value of it withheld"
+            f"{row.org_code}, a member, has its value of it withheld"
         )
     return sorted(set(risks))
 
 
-def _withheld_values(pub: Publication, orgs: set[str]) -> pd.DataFrame:
-    """(year, org, setting, measure) of the withheld values of these organisations, now."""
+def _withheld_values(pub: Publication) -> pd.DataFrame:
+    """(year, org, setting, measure) of every withheld value of an organisation, now."""
     s = pub.scores
     parts = []
     for frame, measure_type, id_column, flag in (
@@ -151,7 +154,7 @@ def _withheld_values(pub: Publication, orgs: set[str]) -> pd.DataFrame:
     ):
         if frame.empty or flag not in frame:
             continue
-        mine = frame[frame["org_code"].isin(orgs) & frame[flag].fillna(False).astype(bool)]
+        mine = frame[frame[flag].fillna(False).astype(bool)]
         parts.append(
             pd.DataFrame(
                 {
@@ -174,10 +177,10 @@ _ORG_TABLES = {"domain_scores": ("domain", "score_id"), "pillar_scores": ("pilla
                "overall_scores": ("overall", None)}  # fmt: skip
 
 
-def _previously_withheld(history: History, orgs: set[str], granularity: str) -> pd.DataFrame:
-    """(year, org, setting, measure, icb, region) of these organisations' values that the
-    previous version withheld, with the peer groups that version gave them: an organisation
-    this version no longer publishes (or publishes now) is judged by what it was then."""
+def _previously_withheld(history: History, granularity: str) -> pd.DataFrame:
+    """(year, org, setting, measure, icb, region) of every organisation's value the previous
+    version withheld, with the peer groups that version gave it: an organisation this version
+    no longer publishes is judged by what it was then."""
     columns = ["year", "org_code", "care_setting", "measure_type", "measure_id"]
     compared = [v for v in history.versions if v.has_values]
     previous = compared[-2].archived if len(compared) > 1 else None
@@ -188,8 +191,7 @@ def _previously_withheld(history: History, orgs: set[str], granularity: str) -> 
         header, rows = previous.tables[name]
         frame = pd.DataFrame(rows, columns=header, dtype="string")
         values = _indicator_columns(name, granularity, header)
-        hit = frame["org_code"].isin(orgs) & (frame[values] == CONFIDENTIAL).any(axis=1)
-        mine = frame[hit]
+        mine = frame[(frame[values] == CONFIDENTIAL).any(axis=1)]
         parts.append(
             pd.DataFrame(
                 {

@@ -72,7 +72,10 @@ def test_the_index_lists_every_document_once_and_nothing_else(docs, built_site) 
     assert index["n_documents"] == len(listed)
     pub = built_site.publication
     orgs = pub.reference.organisations
-    assert [e["id"] for e in index["documents"]["organisations"]] == sorted(orgs["org_code"])
+    listed_orgs = index["documents"]["organisations"]
+    assert [e["id"] for e in listed_orgs if not e.get("is_removed")] == sorted(orgs["org_code"])
+    # and the organisations an earlier version published and this one does not, marked removed
+    assert [e["id"] for e in listed_orgs if e.get("is_removed")] == ["ZXQ"]
     assert len(index["documents"]["regions"]) == len(pub.reference.regions)
     assert len(index["documents"]["icb_systems"]) == int((orgs["org_type"] == "icb").sum())
     assert {e["id"] for e in index["documents"]["tables"]} == set(opendata.publication_tables(pub))

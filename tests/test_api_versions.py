@@ -280,8 +280,8 @@ def test_a_removed_organisations_withheld_value_is_not_worked_out(publication) -
     none = pd.DataFrame(columns=BENCHMARK_KEY)
     risks = withheld_versions.differencing_risks(history, publication, none, "answers")
     assert risks == [
-        "the Region Y56 benchmark of Improve Care (2025) changed, and ZQQ, whose values "
-        "changed, has its value of it withheld"
+        "the Region Y56 benchmark of Improve Care (2025) changed, and ZQQ, a member, has its "
+        "value of it withheld"
     ]
     # the same trust with its score published then: nothing to work out
     shown = {"pillar_scores": (PILLAR_HEADER, [_pillar("ZQQ", "improve_care", "2.40")])}

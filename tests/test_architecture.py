@@ -21,7 +21,7 @@ LINE_CEILINGS = {
     "__init__.py": 3,
     "aggregate.py": 109,
     "api.py": 671,
-    "api_versions.py": 425,
+    "api_versions.py": 427,
     "audit.py": 741,
     "charts/__init__.py": 61,
     "charts/builders.py": 883,
@@ -71,7 +71,7 @@ LINE_CEILINGS = {
     "suppress.py": 276,
     "validate.py": 632,
     "vocab.py": 99,
-    "withheld_versions.py": 206,
+    "withheld_versions.py": 208,
     "yamlfile.py": 141,
 }
 
