@@ -20,6 +20,7 @@ import csv
 import dataclasses
 import hashlib
 import io
+import json
 import posixpath
 import zipfile
 from pathlib import Path
@@ -149,7 +150,8 @@ class _File:
 
 
 def _archived_publication(pub: Publication, v: Version, tables: dict) -> Publication:
-    """The publication as the archived version stated it: its release and its regions."""
+    """The publication as the archived version stated it: its version, date, status (from its
+    datapackage.json) and regions."""
     orgs = tables["organisations"]
     regions = (
         orgs[["region_code", "region_name", "region_ons_code"]]
@@ -159,7 +161,16 @@ def _archived_publication(pub: Publication, v: Version, tables: dict) -> Publica
         .astype(object)
     )
     regions = regions.where(regions.notna(), None)
-    release = pub.release.model_copy(update={"version": v.version, "release_date": v.revision.date})
+    with zipfile.ZipFile(v.archived.path) as z:  # load_archive has read it: it is there
+        stated = json.loads(z.read(f"dma-open-data-{v.version}/datapackage.json"))
+    if stated.get("status") not in ("provisional", "final"):
+        raise InputError(
+            str(v.archived.path), "datapackage.json: status",
+            f"states status {stated.get('status')!r}: provisional or final", "archive_incomplete",
+        )  # fmt: skip
+    release = pub.release.model_copy(
+        update={"version": v.version, "release_date": v.revision.date, "status": stated["status"]}
+    )
     reference = dataclasses.replace(pub.reference, regions=regions)
     return dataclasses.replace(pub, release=release, reference=reference)
 

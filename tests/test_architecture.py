@@ -21,7 +21,7 @@ LINE_CEILINGS = {
     "__init__.py": 3,
     "aggregate.py": 109,
     "api.py": 671,
-    "api_versions.py": 427,
+    "api_versions.py": 438,
     "audit.py": 741,
     "charts/__init__.py": 61,
     "charts/builders.py": 883,
