@@ -5,7 +5,8 @@ frames the CSV and Parquet files are written from, `opendata.publication_tables`
 keyed by their path under ``api/v1/``; `api_schemas` derives a JSON Schema (draft 2020-12) per
 document kind from `dma_publish.registry`, so a column's type, constraints and withheld rule are
 said once. Format: `json_bytes` writes sorted keys and every number with its field's decimal
-places (2.40, as in the CSV). Write: `write_api` writes every file in path order.
+places (2.40, as in the CSV). Write: `write_files` writes files in path order (the api stage,
+`api_versions.write_api_versions`, writes every version's documents with it).
 
 Withheld means withheld: a withheld value is null, with `is_suppressed` (or `lfl_is_suppressed`)
 true, exactly where the CSV has `[c]`; the schemas refuse a number beside a true flag. Every link
@@ -654,17 +655,13 @@ def api_schemas(granularity: str) -> dict[str, dict[str, Any]]:
 # --- write -------------------------------------------------------------------------------------
 
 
-def write_api(
-    pub: Publication, tables: dict[str, pd.DataFrame], docs_dir: Path, downloads: Sequence[Any] = ()
-) -> list[tuple[str, int]]:
-    """Write every API document and schema under docs_dir, in path order; return (path, bytes)."""
-    files: dict[str, bytes] = {
-        path: json_bytes(doc) for path, doc in api_documents(pub, tables, downloads).items()
-    }
-    for path, schema in api_schemas(pub.granularity).items():
-        files[path] = (
-            json.dumps(schema, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-        ).encode()
+def schema_bytes(schema: dict[str, Any]) -> bytes:
+    """A JSON Schema as written: sorted keys, indented."""
+    return (json.dumps(schema, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def write_files(docs_dir: Path, files: dict[str, bytes]) -> list[tuple[str, int]]:
+    """Write files (path relative to docs_dir: bytes) in path order; return (path, bytes)."""
     written = []
     for path in sorted(files):
         target = Path(docs_dir) / path

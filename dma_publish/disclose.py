@@ -216,7 +216,7 @@ def run_stage(
     """Audit the suppressed publication and withhold more until no withheld value is pinned.
 
     `public_rows` are benchmark rows (positions) an archived version published with the same
-    figures (dma_publish.releases.public_benchmark_rows): they stay published, and what they
+    figures (dma_publish.withheld_versions.public_benchmark_rows): they stay published, and what they
     pin is freed another way. Returns the publication with the extra withholding applied and
     `disclosure` set to the DisclosureRecord; raises PolicyUnsafe when the policy cannot make
     it safe. An earlier build's audit of the same tables is replayed (`AUDIT_CACHE`)."""

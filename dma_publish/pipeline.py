@@ -68,10 +68,10 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
             frames = methodology_frames(load_methodologies(data_dir / "methodology"))
             returns = read_returns(sorted((data_dir / "returns").glob("*.csv")))
         policy = load_policy(data_dir / "publication-policy.yaml", frames.domains)
-        from dma_publish.releases import ARCHIVE_DIR, load_archive
+        from dma_publish import api_versions, releases, withheld_versions
 
-        archive = load_archive(
-            data_dir / ARCHIVE_DIR, release, GRANULARITY if published else "answers"
+        archive = api_versions.load_archive(
+            data_dir / releases.ARCHIVE_DIR, release, GRANULARITY if published else "answers"
         )
         inputs_hash = hash_inputs(data_dir)
     if not published:
@@ -99,7 +99,6 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
     )
     if not apply_policy:
         return pub
-    from dma_publish import releases
     from dma_publish.disclose import run_stage
     from dma_publish.suppress import suppress
 
@@ -108,7 +107,7 @@ def assemble(data_dir: Path, log: StageLog | None = None, apply_policy: bool = T
     with log.stage("disclosure audit"):
         rules = policy.disclosure_audit
         # what an archived version published with the same figures stays public
-        public = releases.public_benchmark_rows(suppressed, archive, pub.granularity)
+        public = withheld_versions.public_benchmark_rows(suppressed, archive, pub.granularity)
         audited = run_stage(
             suppressed,
             pub.scores.domain_scores,
@@ -127,7 +126,7 @@ def with_history(pub: Publication, archive: dict, stage: Stage | None = None) ->
     withheld value."""
     from dataclasses import replace
 
-    from dma_publish import releases
+    from dma_publish import releases, withheld_versions
     from dma_publish.errors import PolicyUnsafe
     from dma_publish.opendata import value_tables
 
@@ -135,7 +134,7 @@ def with_history(pub: Publication, archive: dict, stage: Stage | None = None) ->
     history = releases.history(pub.release, archive, current, pub.granularity)
     extra = None if pub.disclosure is None else pub.disclosure.benchmark_rows
     if extra is not None:
-        risks = releases.differencing_risks(history, pub, extra, pub.granularity)
+        risks = withheld_versions.differencing_risks(history, pub, extra, pub.granularity)
         if risks:
             raise PolicyUnsafe(
                 "comparing this version with the previous one would reveal withheld values: "
@@ -244,7 +243,7 @@ def _publish_into(
     log: StageLog,
     builder: str = "mkdocs",
 ) -> None:
-    from dma_publish import api, charts, index, opendata, pages
+    from dma_publish import api_versions, charts, index, opendata, pages
     from dma_publish.resources import MKDOCS_CONFIG, SITE_SOURCE
 
     source_docs = SITE_SOURCE
@@ -259,7 +258,7 @@ def _publish_into(
         kept = sitebuild.write_release_files(pub, docs_dir)
         stage.count(len(downloads) + len(kept), "files")
     with log.stage("api") as stage:  # the same rounded, suppressed tables as the data files
-        stage.count(len(api.write_api(pub, tables, docs_dir, downloads)), "documents")
+        stage.count(len(api_versions.write_api_versions(pub, tables, docs_dir, downloads)), "files")
     # charts and pages read the numbers the tables publish, never the full-precision frames
     view = index.published_view(pub, tables)
     with log.stage("charts") as stage:

@@ -2,7 +2,9 @@
 
 The demo's story (data/release.yaml): 2025.1.0 was the first public release; three acute trusts'
 2025 returns held draft answers to the Care Coordination questions (`demo.draft_returns`), and
-2025.1.1 corrects them. This builds 2025.1.0 as this version of dma-publish publishes it (the
+2025.1.1 corrects them. 2025.1.0 also listed a community trust that had closed before the
+collection (REMOVED_TRUST: no return, so no score and no benchmark counts it); 2025.1.1 no
+longer lists it, and its page and API document stay, marked removed. This builds 2025.1.0 as this version of dma-publish publishes it (the
 draft returns, release.yaml as it stood on 2025-09-18, no archive) and keeps its zip.
 
 A real publication never does this: its archive holds what was published, and a change of method
@@ -26,6 +28,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 VERSION = "2025.1.0"
+# A trust 2025.1.0 listed and 2025.1.1 does not (organisations.csv's columns).
+REMOVED_TRUST = "ZXQ,Wrenmoor Community Health NHS Trust,trust,community,QZOW,Y62,,\n"
 
 
 def draft_data(work: Path) -> Path:
@@ -36,6 +40,8 @@ def draft_data(work: Path) -> Path:
     data = work / "data"
     for name in ("methodology", "reference"):
         shutil.copytree(DATA / name, data / name)
+    with (data / "reference" / "organisations.csv").open("a", encoding="utf-8", newline="") as f:
+        f.write(REMOVED_TRUST)  # sorted by code when read
     shutil.copy2(DATA / "publication-policy.yaml", data / "publication-policy.yaml")
     frames = methodology_frames(load_methodologies(DATA / "methodology"))
     paths = {int(p.stem.rsplit("-", 1)[1]): p for p in sorted((DATA / "returns").glob("*.csv"))}

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from dma_publish import api, opendata
+from dma_publish import api, api_versions, opendata
 from dma_publish.registry import CONFIDENTIAL, MISSING_VALUES, tables_for
 
 API = Path("api") / "v1"
@@ -72,7 +72,10 @@ def test_the_index_lists_every_document_once_and_nothing_else(docs, built_site) 
     assert index["n_documents"] == len(listed)
     pub = built_site.publication
     orgs = pub.reference.organisations
-    assert [e["id"] for e in index["documents"]["organisations"]] == sorted(orgs["org_code"])
+    listed_orgs = index["documents"]["organisations"]
+    assert [e["id"] for e in listed_orgs if not e.get("is_removed")] == sorted(orgs["org_code"])
+    # and the organisations an earlier version published and this one does not, marked removed
+    assert [e["id"] for e in listed_orgs if e.get("is_removed")] == ["ZXQ"]
     assert len(index["documents"]["regions"]) == len(pub.reference.regions)
     assert len(index["documents"]["icb_systems"]) == int((orgs["org_type"] == "icb").sum())
     assert {e["id"] for e in index["documents"]["tables"]} == set(opendata.publication_tables(pub))
@@ -204,8 +207,9 @@ def test_numbers_are_written_at_their_decimal_places() -> None:
 
 def test_two_writes_are_byte_identical(publication, tmp_path: Path) -> None:
     tables = opendata.publication_tables(publication)
-    first = api.write_api(publication, tables, tmp_path / "a")
-    second = api.write_api(publication, tables, tmp_path / "b")
+    first = api_versions.write_api_versions(publication, tables, tmp_path / "a")
+    second = api_versions.write_api_versions(publication, tables, tmp_path / "b")
+    assert any(p.startswith("releases/2025.1.0/api/v1/") for p, _ in first)  # and the archived API
     assert first == second
     for path, _ in first:
         assert (tmp_path / "a" / path).read_bytes() == (tmp_path / "b" / path).read_bytes()

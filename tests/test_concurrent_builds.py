@@ -34,12 +34,12 @@ N_FILES = 300
 BUILD = """
 import sys, time, types
 from pathlib import Path
-from dma_publish import api, charts, opendata, pages, pipeline, sitebuild
+from dma_publish import api_versions, charts, opendata, pages, pipeline, sitebuild
 
 site, name, n_files, gate = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 opendata.publication_tables = lambda *a, **k: {}
 opendata.write_open_data = lambda *a, **k: []
-api.write_api = lambda *a, **k: []
+api_versions.write_api_versions = lambda *a, **k: []
 charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
 charts.write_chart_files = lambda *a, **k: {}
@@ -206,11 +206,11 @@ def test_swap_is_one_exchange_where_the_system_offers_it(tmp_path: Path) -> None
 
 
 def _stub_stages(monkeypatch: pytest.MonkeyPatch, seen: dict[str, Path]) -> None:
-    from dma_publish import api, charts, opendata, pages
+    from dma_publish import api_versions, charts, opendata, pages
 
     monkeypatch.setattr(opendata, "publication_tables", lambda *a, **k: {})
     monkeypatch.setattr(opendata, "write_open_data", lambda *a, **k: [])
-    monkeypatch.setattr(api, "write_api", lambda *a, **k: [])
+    monkeypatch.setattr(api_versions, "write_api_versions", lambda *a, **k: [])
     monkeypatch.setattr(charts, "build_all", lambda *a, **k: {})
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)
     monkeypatch.setattr(charts, "write_chart_files", lambda *a, **k: {})

@@ -333,6 +333,11 @@ def test_atom_feed_parses_and_lists_releases_and_corrections(built_site) -> None
     assert titles[-1] == "Version 2025.0.1: scheduled release"
     ids = [e.id for e in feed.entries]
     assert len(ids) == len(set(ids))
+    # one entry per release in the revision log, and one per organisation a correction changed
+    pub = built_site.publication
+    c = pub.history.changes
+    corrected = c.loc[c["unit_type"] == "organisation", ["version", "unit_code"]].drop_duplicates()
+    assert len(feed.entries) == len(pub.release.revisions) + len(corrected) == 3 + 2
     for entry in feed.entries:
         target = entry.link.split("#", 1)[0]
         assert (site / target).is_file(), entry.link

@@ -686,12 +686,12 @@ def _fake_publication() -> Any:
 
 def _stub_data_and_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the (expensive) data files and charts stages: the failures under test come later."""
-    from dma_publish import api, charts, opendata, sitebuild
+    from dma_publish import api_versions, charts, opendata, sitebuild
 
     monkeypatch.setattr(opendata, "publication_tables", lambda *a, **k: {})
     monkeypatch.setattr(opendata, "write_open_data", lambda *a, **k: [])
     monkeypatch.setattr(sitebuild, "write_release_files", lambda *a, **k: [])
-    monkeypatch.setattr(api, "write_api", lambda *a, **k: [])
+    monkeypatch.setattr(api_versions, "write_api_versions", lambda *a, **k: [])
     monkeypatch.setattr(charts, "build_all", lambda *a, **k: {})
     monkeypatch.setattr(charts, "write_chart_assets", lambda *a, **k: None)
     monkeypatch.setattr(charts, "write_chart_files", lambda *a, **k: {})
@@ -775,12 +775,12 @@ TESTS_DIR = Path(__file__).resolve().parent
 KILLED_BUILD = """
 import shutil, sys, types
 from pathlib import Path
-from dma_publish import api, charts, opendata, pages, pipeline
+from dma_publish import api_versions, charts, opendata, pages, pipeline
 
 source_docs, docs, site = (Path(a) for a in sys.argv[1:4])
 opendata.publication_tables = lambda *a, **k: {}
 opendata.write_open_data = lambda *a, **k: []
-api.write_api = lambda *a, **k: []
+api_versions.write_api_versions = lambda *a, **k: []
 charts.build_all = lambda *a, **k: {}
 charts.write_chart_assets = lambda *a, **k: None
 charts.write_chart_files = lambda *a, **k: {}

@@ -18,12 +18,9 @@ from dma_publish.pages.compare import compare_page
 from dma_publish.pages.domains import domain_page, domains_index
 from dma_publish.pages.markdown import md_text
 from dma_publish.pages.organisations import PageLinks, organisation_page, organisations_index
-from dma_publish.pages.reference_pages import (
-    comparability_page,
-    dictionary_page,
-    downloads_page,
-)
+from dma_publish.pages.reference_pages import comparability_page, dictionary_page, downloads_page
 from dma_publish.pages.releases import revisions_page, version_pages
+from dma_publish.pages.removed import removed_pages
 from dma_publish.pages.site import Site, rel
 from dma_publish.publication import Publication
 
@@ -143,7 +140,7 @@ def build_pages(
         pages[org.path] = organisation_page(site, org, links)
     for domain_id in site.domain_ids():
         pages[site.domain_path(domain_id)] = domain_page(site, domain_id, links)
-    pages.update(version_pages(site, downloads))
+    pages.update(version_pages(site, downloads) | removed_pages(site))
     if not pub.has_domains:  # published scores only: no domain index, no comparability notes
         del pages["domains/index.md"], pages["comparability.md"]
     return dict(sorted(pages.items()))

@@ -54,7 +54,7 @@ def changes_anchor(version: str) -> str:
 
 
 def _history(site: Site) -> Any:
-    return getattr(site.pub, "history", None)
+    return site.pub.history
 
 
 def _value(text: Any) -> str:
@@ -135,17 +135,18 @@ def _versions_table(site: Site, history: Any, page: str) -> Md:
             status = "Current"
             files = [
                 md_link("downloads", rel("downloads/index.md", page)),
+                md_link("API", rel("api/v1/index.json", page)),
                 md_link("version page", rel(version_page_path(v.version), page)),
             ]
         elif v.archived is not None:
             status = "Superseded (archived)"
             files = [
                 md_link("zip", rel(version_zip_path(v.version), page)),
+                md_link("API", rel(f"releases/{v.version}/api/v1/index.json", page)),
                 md_link("version page", rel(version_page_path(v.version), page)),
             ]
         else:
-            status = "Values not archived"
-            files = []
+            status, files = "Values not archived", []
         r = v.revision
         rows.append(
             [
@@ -161,20 +162,16 @@ def _versions_table(site: Site, history: Any, page: str) -> Md:
 
 def _compared(history: Any) -> list[Any]:
     """The versions compared with an earlier one, newest first."""
-    if history is None:
-        return []
-    known = [v for v in history.versions if v.has_values]
+    known = [v for v in (history.versions if history is not None else ()) if v.has_values]
     return list(reversed(known[1:]))
 
 
 def _not_compared(history: Any) -> list[str]:
     """Versions whose values are not archived, as sentences."""
-    if history is None:
-        return []
     return [
         f"{v.version} ({v.revision.date.isoformat()}): its values are not archived here, so the "
         "values it changed cannot be listed one by one; the revision log says what changed."
-        for v in history.versions
+        for v in (history.versions if history is not None else ())
         if not v.has_values
     ]
 
@@ -371,6 +368,9 @@ def _superseded_page(site: Site, v: Any, current: Any) -> str:
         f"{md_text(r.note)}",
         "",
         "## Files of this version",
+        "",
+        f"Its JSON API, as it published it: "
+        f"{md_link(f'api/v1/index.json of {v.version}', rel(f'releases/{v.version}/api/v1/index.json', page))}.",
         "",
         f"The whole dataset as version {md_text(v.version)} published it, unchanged: "
         f"{md_link(a.file_name, rel(version_zip_path(v.version), page))} "

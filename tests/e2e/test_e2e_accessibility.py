@@ -25,6 +25,7 @@ PAGE_KINDS = [
     "revisions",
     "superseded version",
     "corrected trust",
+    "removed trust",
     "404",
 ]
 # With the search open, axe looks at the header (search box, dialog and results) by default: the
@@ -44,6 +45,7 @@ def _path(kind: str, chart_pages: dict[str, str]) -> str:
         "revisions": "revisions.html",
         "superseded version": "releases/2025.1.0.html",
         "corrected trust": "trusts/Z00.html",
+        "removed trust": "trusts/ZXQ.html",
         "404": "trusts/no-such-organisation.html",
     }
     return fixed.get(kind) or chart_pages[kind]
