@@ -341,7 +341,15 @@ def test_atom_feed_parses_and_lists_releases_and_corrections(built_site) -> None
     for entry in feed.entries:
         target = entry.link.split("#", 1)[0]
         assert (site / target).is_file(), entry.link
-    # the revisions page links to the feed; no page has a <link rel="alternate">, which
-    # Material takes for another language's site and fetches its sitemap (failing from file://)
+    # the revisions page links to the feed, and every page's head names it for feed readers
     assert '<a href="feed.xml">' in (site / "revisions.html").read_text(encoding="utf-8")
-    assert 'rel="alternate"' not in (site / "index.html").read_text(encoding="utf-8")
+    heads = {
+        page: page.read_text(encoding="utf-8").split("</head>", 1)[0]
+        for page in [site / "index.html", *sorted(site.glob("*/*.html"))[:50]]
+    }
+    for page, head in heads.items():
+        link = re.search(
+            r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', head
+        )
+        assert link, page
+        assert (page.parent / link.group(1)).resolve() == (site / "feed.xml").resolve(), page

@@ -31,6 +31,10 @@ def test_under_a_sub_path(page, log, sub_path_server, chart_pages, samples):
     assert sub_path_server.url.endswith("/some/prefix/")
     for path in _all_pages(chart_pages):
         _check_page(page, log, sub_path_server.url + path, f"sub-path {path}")
+    # The feed is named in the head for feed readers, and found relative to the page.
+    feed = page.locator('link[rel="alternate"][type="application/atom+xml"]')
+    assert feed.count() == 1
+    assert page.evaluate("(l) => l.href", feed.element_handle()) == sub_path_server.url + "feed.xml"
     # Search works there too (its index is found relative to the page).
     open_page(page, sub_path_server.url + chart_pages["national"], log)
     hrefs = search(page, samples.trust.code, expect=samples.trust.path)
@@ -44,6 +48,8 @@ def test_from_the_file_system(page, site_dir, chart_pages):
     for path in _all_pages(chart_pages):
         _check_page(page, log, (site_dir / path).as_uri(), f"file:// {path}")
         assert page.evaluate("() => location.protocol") == "file:"
+        # the feed link is gone before the theme reads it (its sitemap fetch fails here)
+        assert page.locator('link[type="application/atom+xml"]').count() == 0
     # Links between pages work: follow one from the home page.
     open_page(page, (site_dir / "index.html").as_uri(), log)
     page.locator('.md-nav a[href$="national.html"]').first.click()
