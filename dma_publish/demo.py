@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from dma_publish import hexmap
 from dma_publish.reference import ORGANISATION_COLUMNS, REGION_COLUMNS, TRUST_CARE_SETTINGS
 from dma_publish.returns import RETURN_COLUMNS
 
@@ -730,6 +731,7 @@ def write_demo_data(
     frames = methodology_frames(load_methodologies(source_dir / "methodology"))
     organisations, regions = generate_reference(seed, scale)
     written = _write_reference(data_dir / "reference", organisations, regions, seed, scale)
+    written += _write_hexmap(data_dir / "reference", organisations, source_dir / "official")
     returns_dir = data_dir / "returns"
     returns_dir.mkdir(parents=True, exist_ok=True)
     for year, table in generate_returns(frames, organisations, seed).items():
@@ -770,6 +772,41 @@ def _write_reference(
     for name, text in files.items():
         _write_text(directory / name, text)
     return [directory / name for name in files]
+
+
+def demo_hexmap(organisations: pd.DataFrame, official_dir: Path) -> dict[str, Any] | None:
+    """The demo's ICBs on the official layout's 42 hexagons, each region's ICBs on that region's
+    hexagons (regions from the official reference); None when a region has more ICBs than
+    hexagons (scales above 1) or the official layout is absent."""
+    layout_path = official_dir / "organisations" / "hexmap" / "nhs-icb-2022.hexjson"
+    if not layout_path.is_file():
+        return None
+    official = pd.read_csv(official_dir / "organisations" / "organisations.csv", dtype=str)
+    regions = dict(zip(official["org_code"], official["region_code"], strict=True))
+    icbs = organisations.loc[organisations["org_type"] == "icb", ["org_code", "region_code"]]
+    try:
+        doc = hexmap.place_on(hexmap.read_layout(layout_path), regions, icbs)
+    except ValueError:
+        return None
+    doc["note"] = (
+        "Demonstration layout: the demo's fictional ICBs placed by dma_publish.demo on the "
+        "hexagons of Open Innovations' nhs-icb-2022 hex map (MIT licence), each region's ICBs "
+        "on that region's hexagons. Positions say nothing about any real place."
+    )
+    return doc
+
+
+def _write_hexmap(directory: Path, organisations: pd.DataFrame, official_dir: Path) -> list[Path]:
+    """Write the demo's hex map layout, or remove an earlier one when there is none."""
+    path = directory / hexmap.LAYOUT_FILE
+    doc = demo_hexmap(organisations, official_dir)
+    if doc is None:
+        path.unlink(missing_ok=True)
+        return []
+    hexes = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in doc["hexes"].items())
+    head = f'{{\n "layout": {json.dumps(doc["layout"])},\n "note": {json.dumps(doc["note"])},\n'
+    _write_text(path, f'{head} "hexes": {{\n{hexes}\n }}\n}}\n')
+    return [path]
 
 
 def _write_text(path: Path, text: str) -> None:

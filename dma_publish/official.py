@@ -12,6 +12,7 @@ expected. Surprising but legitimate facts are kept as published and reported as 
     release.yaml                     copied from the official release metadata
     reference/organisations.csv      project reference (org_code, org_name, ..., ons_code)
     reference/regions.csv, reference.yaml
+    reference/icb-hexmap.hexjson     the ICBs' hex map layout (reference_dir/hexmap/), as it is
     published/pillar_scores.csv      year, org_code, care_setting, pillar_id, score (as published)
     published/overall_scores.csv     year, org_code, care_setting, score: NHS England's overall
                                      score over comparable domains (2024 and 2025)
@@ -29,15 +30,18 @@ import json
 import re
 import shutil
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from dma_publish.errors import InputError
+from dma_publish.hexmap import LAYOUT_FILE
 
 YEAR = 2025
+# the ICBs' hex map layout in the reference folder (MIT licence and source note beside it)
+HEXMAP_SOURCE = "hexmap/nhs-icb-2022.hexjson"
 PREVIOUS_YEAR = 2024
 PILLAR_HEADERS: tuple[tuple[str, str], ...] = (
     ("Well Led", "well_led"),
@@ -128,6 +132,7 @@ class Imported:
     findings: pd.DataFrame
     provenance: dict[str, Any]
     reconciliation: dict[str, int] = field(default_factory=dict)
+    hexmap: str | None = None  # the ICBs' hex map layout (HexJSON text), copied as it is
 
 
 # ---------------------------------------------------------------------------------------------
@@ -680,7 +685,10 @@ def import_workbook(path: Path | str, reference_dir: Path | str) -> Imported:
     _case_findings(sheets["sc_pillars"], rows["sc_pillars"], chk)
     n_trusts = len({r.org_code for r in rows["sc_pillars"]})
     _stated_count_findings(intro_texts, n_trusts, chk, intro_title or INTRO_SHEET)
-    return _assemble(path, sheets, rows, chk, ref, labels)
+    imported = _assemble(path, sheets, rows, chk, ref, labels)
+    layout = Path(reference_dir) / HEXMAP_SOURCE
+    hexmap = layout.read_text(encoding="utf-8") if layout.is_file() else None
+    return replace(imported, hexmap=hexmap)
 
 
 def _tables(rows: dict[str, list[_Row]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -871,6 +879,11 @@ def write_import(imported: Imported, out_dir: Path | str, release_file: Path | s
     _write_csv(imported.organisations, out / "reference" / "organisations.csv")
     _write_csv(imported.regions, out / "reference" / "regions.csv")
     (out / "reference" / "reference.yaml").write_text(REFERENCE_YAML, encoding="utf-8")
+    layout = out / "reference" / LAYOUT_FILE
+    if imported.hexmap is not None:
+        layout.write_text(imported.hexmap, encoding="utf-8", newline="")
+    elif layout.exists():
+        layout.unlink()
     release_file = Path(release_file)
     if not release_file.is_file():
         raise InputError(str(release_file), "file", "release metadata not found", "missing_file")

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from dma_publish.errors import InputError
+from dma_publish.hexmap import reference_layout
 from dma_publish.vocab import excerpt, is_reserved_file_name, text_fault
 from dma_publish.yamlfile import read_yaml
 
@@ -60,6 +61,7 @@ class Reference:
     regions: pd.DataFrame
     is_demo: bool
     description: str = ""
+    hexmap: pd.DataFrame | None = None  # org_code, q, r: the ICBs' hex map (dma_publish.hexmap)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def load_reference(directory: str | Path) -> Reference:
     organisations = _load_organisations(directory / ORGANISATIONS_FILE, regions)
     is_demo, description = _load_metadata(directory / METADATA_FILE)
     return Reference(
-        organisations=organisations, regions=regions, is_demo=is_demo, description=description
+        organisations, regions, is_demo, description, reference_layout(directory, organisations)
     )
 
 

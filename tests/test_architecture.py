@@ -29,14 +29,15 @@ LINE_CEILINGS = {
     "charts/render.py": 535,
     "charts/style.py": 543,
     "cli.py": 318,
-    "demo.py": 777,
+    "demo.py": 814,  # +37: the demo ICBs placed on the official hex map (issue 30)
     "disclose.py": 404,
     "errors.py": 37,
     "formats.py": 53,
+    "hexmap.py": 140,
     "index.py": 113,
     "methodology.py": 845,
     "methodology_source.py": 1390,
-    "official.py": 1014,
+    "official.py": 1027,  # +13: the import copies the hex map layout (issue 30)
     "opendata.py": 986,
     "pages/__init__.py": 238,
     "pages/areas.py": 337,
@@ -57,7 +58,7 @@ LINE_CEILINGS = {
     "policy.py": 157,
     "progress.py": 142,
     "publication.py": 195,
-    "reference.py": 425,
+    "reference.py": 427,  # +2: the hex map layout (issue 30)
     "registry.py": 1418,
     "release.py": 117,
     "releases.py": 350,
