@@ -46,6 +46,7 @@ class Ref:
     organisations: pd.DataFrame
     regions: pd.DataFrame
     is_demo: bool = True
+    hexmap: pd.DataFrame | None = None  # no ICB map
 
 
 # year-independent definitions

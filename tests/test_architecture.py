@@ -23,9 +23,10 @@ LINE_CEILINGS = {
     "api.py": 674,
     "api_versions.py": 438,
     "audit.py": 754,
-    "charts/__init__.py": 61,
+    "charts/__init__.py": 63,
     "charts/builders.py": 883,
     "charts/data.py": 174,
+    "charts/hexmap.py": 293,
     "charts/render.py": 535,
     "charts/style.py": 543,
     "cli.py": 318,
@@ -40,7 +41,7 @@ LINE_CEILINGS = {
     "official.py": 1027,  # +13: the import copies the hex map layout (issue 30)
     "opendata.py": 986,
     "pages/__init__.py": 238,
-    "pages/areas.py": 337,
+    "pages/areas.py": 346,  # +9: the ICB maps' links (issue 30)
     "pages/cells.py": 36,
     "pages/compare.py": 61,
     "pages/disclosure.py": 138,

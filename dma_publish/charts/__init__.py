@@ -6,7 +6,6 @@ Importing this package registers and enables the house Altair theme (once).
 from dma_publish.charts.builders import (
     Chart,
     ChartSet,
-    build_all,
     chart_id,
     domain_distribution,
     icb_system,
@@ -18,6 +17,7 @@ from dma_publish.charts.builders import (
     previous_year,
     region_distribution,
 )
+from dma_publish.charts.hexmap import build_all, has_map, icb_hexmap
 from dma_publish.charts.render import (
     CHART_SCRIPTS,
     ChartFiles,
@@ -45,6 +45,8 @@ __all__ = [
     "chart_html",
     "chart_id",
     "fill_sizes",
+    "has_map",
+    "icb_hexmap",
     "domain_distribution",
     "icb_system",
     "national_level_counts",

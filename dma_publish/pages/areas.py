@@ -16,7 +16,7 @@ from dma_publish.pages.markdown import (
     score_text,
     sortable,
 )
-from dma_publish.pages.organisations import PageLinks
+from dma_publish.pages.organisations import PageLinks, html_href
 from dma_publish.pages.render import render
 from dma_publish.pages.site import Org, Site, rel
 
@@ -190,6 +190,11 @@ def _regions_by_name(site: Site) -> list[tuple[str, str]]:
     return sorted(site.regions.items(), key=lambda kv: (kv[1].casefold(), kv[0]))
 
 
+def icb_links(site: Site, page: str) -> Any:
+    """Links from a page's chart tables to the ICB pages, by code (the map's rows)."""
+    return lambda code: html_href(site.orgs[code].path, page) if code in site.orgs else None
+
+
 def national_page(site: Site, links: PageLinks) -> str:
     """The national overview: returns, spread by care setting and pillar, in each year."""
     years = []
@@ -198,7 +203,11 @@ def national_page(site: Site, links: PageLinks) -> str:
             {
                 "year": year,
                 "settings": setting_table(site, year),
-                "chart": Md(links.chart("national.md", "national", year)),
+                "chart": Md(
+                    links.chart(
+                        "national.md", "national", year, row_href=icb_links(site, "national.md")
+                    )
+                ),
                 "surveys": [
                     (setting_title(site, s), t)
                     for s in site.setting_names
@@ -288,7 +297,7 @@ def region_page(site: Site, code: str, links: PageLinks) -> str:
         trust_table=md_table(["Trust", "Code", "Care settings", "ICB"], trust_rows),
         pillar_tables=tables,
         settings=setting_table(site, year, code),
-        chart=Md(links.chart(page, "region", code, year)),
+        chart=Md(links.chart(page, "region", code, year, row_href=icb_links(site, page))),
         trust_heat=heat_map(site, trusts, year, page),
         icb_heat=heat_map(site, icbs, year, page),
     )

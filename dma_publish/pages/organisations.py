@@ -261,7 +261,7 @@ def _missing_years(site: Site, org: Org, setting: str) -> list[tuple[int, str]]:
     return out
 
 
-def _html_href(target: str, page: str) -> str:
+def html_href(target: str, page: str) -> str:
     """A link from a page to another, as the built site names it (for raw HTML, which MkDocs
     does not rewrite)."""
     link = rel(target, page)
@@ -311,7 +311,7 @@ def setting_section(
                 setting,
                 year,
                 embed=("org_domains",),
-                row_href=lambda domain_id: _html_href(site.domain_path(domain_id), page),
+                row_href=lambda domain_id: html_href(site.domain_path(domain_id), page),
                 table_summary=_domains_summary(n_domains, year),
             )
         ),
