@@ -234,3 +234,20 @@ def test_labels_are_codes_of_three_or_four_characters(maps) -> None:
         labels = [d["c"] for d in chart.spec["datasets"]["labels"]]
         assert sorted(labels) == sorted(chart.row_keys)
         assert all(3 <= len(c) <= 4 for c in labels)
+
+
+def test_without_a_layout_there_is_no_map_and_the_pages_say_so() -> None:
+    from test_pages import mini_publication
+
+    from dma_publish.pages.areas import national_page, region_page
+    from dma_publish.pages.organisations import PageLinks
+    from dma_publish.pages.site import Site
+
+    pub = mini_publication()
+    assert pub.reference.hexmap is None
+    assert not [c for c in charts.build_all(pub) if c.kind == "icb_hexmap"]
+    site = Site(pub)
+    links = PageLinks(org_slices={}, chart=lambda *a, **k: "<figure>a chart</figure>")
+    assert "There is no map of ICBs in this publication" in national_page(site, links)
+    region = sorted(site.regions)[0]
+    assert "There is no map of ICBs in this publication" in region_page(site, region, links)
