@@ -108,7 +108,7 @@ def test_every_chart_kind_offers_svg_and_csv_that_open_and_match_the_table(
         kinds |= _check_downloads(page, server.url + path, release)
     assert kinds == {
         "national_levels", "national_overall", "region", "icb_system",
-        "org_pillars", "org_domains", "org_lfl", "domain_levels",
+        "org_pillars", "org_domains", "org_lfl", "domain_levels", "icb_hexmap",
     }  # fmt: skip
 
 

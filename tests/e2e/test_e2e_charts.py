@@ -105,7 +105,19 @@ def _region(chart: ChartState) -> None:
     assert int(match.group(1)) == sum(v["Region"] >= v["England"] for v in compared), chart
 
 
+def _hexmap(chart: ChartState) -> None:
+    """ICB map: "42 ICBs: overall scores from 2.31 to 3.74, ..." (a region's map: its ICBs,
+    listed first), from the table."""
+    ours = chart.rows
+    if "(outlined)" in chart.summary:
+        ours = [row for row in chart.rows if row[2] == chart.rows[0][2]]
+    scores = [number(row[3]) for row in ours if number(row[3]) is not None]
+    assert ints(chart.summary)[0] == len(ours), chart
+    assert f"from {min(scores):.2f} to {max(scores):.2f}" in chart.summary, chart
+
+
 AGREE = {
+    "icb_hexmap": _hexmap,
     "org_pillars": _at_or_above,
     "org_domains": _at_or_above,
     "org_lfl": _like_for_like,
