@@ -144,7 +144,7 @@ def _layout(layout: Records) -> tuple[dict[str, tuple[float, float]], float, flo
     return centres, radius, height
 
 
-def _key(top: float, median: Any, domain: tuple[float, float]) -> dict[str, Records]:
+def _key(top: float, median: Any, domain: tuple, words: str) -> dict[str, Records]:
     """The key's data: the ramp over the domain and its numbers, the words, England's median."""
     (x0, x1), (lo, hi) = RAMP_X, domain
     at = lambda v: round(x0 + (x1 - x0) * (v - lo) / (hi - lo), 1)  # noqa: E731
@@ -156,18 +156,18 @@ def _key(top: float, median: Any, domain: tuple[float, float]) -> dict[str, Reco
             {"x": at(a), "x2": at(b) + 0.5, "y": bar, "y2": bar + 12, "f": shade(a, domain)[0]}
         )
     tick = 0.5 if hi - lo <= 2.5 else 1.0
-    words = [
+    texts = [
         {"x": at(lo + i * tick), "y": bar + 24, "t": f"{lo + i * tick:.1f}", "a": "center"}
         for i in range(round((hi - lo) / tick) + 1)
     ]
-    words.append({"x": x0, "y": bar + 42, "t": "Overall score: darker is higher", "a": "left"})
+    texts = [*texts, {"x": x0, "y": bar + 42, "t": words, "a": "left"}]
     marks = []
     if not is_missing(median):
         x = at(num(median))
         marks.append({"x": x, "y": bar - 6, "y2": bar + 16})
         side = "right" if x > (x0 + x1) / 2 else "left"
-        words.append({"x": x, "y": bar - 13, "t": f"England median {fmt(median)}", "a": side})
-    return {"ramp": ramp, "words": words, "median": marks}
+        texts.append({"x": x, "y": bar - 13, "t": f"England median {fmt(median)}", "a": side})
+    return {"ramp": ramp, "words": texts, "median": marks}
 
 
 def _rows(lk: Lookup, year: int, region_code: str | None) -> list[tuple[str, str, str, Any]]:
@@ -193,42 +193,48 @@ def _summary(head: str, values: list[float | None], median: Any, median_words: s
     return words + (f"; {n_blank} without a published score." if n_blank else ".")
 
 
+Item = tuple[str, str, "float | None", str, bool]  # code, name, value (None: blank), text, mine
+
+
+def _draw(pub: Publication, items: list[Item], domain: tuple, median: Any, key_words: str) -> dict:
+    """The map's datasets: a hexagon per item, shaded by its value or blank, outlined when the
+    map has a region (items not `mine` are faded), labelled with its code; and the key."""
+    centres, radius, height = _layout(pub.reference.hexmap.to_dict("records"))
+    size = round((2 * radius) ** 2, 1)
+    data: dict[str, Records] = {"hexes": [], "blank": [], "outline": [], "labels": []}
+    outlined = not all(mine for *_, mine in items)
+    for code, name, value, text, mine in items:
+        (x, y), white = centres[code], False
+        datum = {"x": x, "y": y, "s": size, "n": name, "t": text, "m": 0 if mine else 1}
+        if value is None:
+            data["blank"].append(datum)
+        else:
+            fill, white = shade(value, domain)
+            data["hexes"].append({**datum, "v": value, "f": fill})
+        if outlined and mine:
+            data["outline"].append({"x": x, "y": y, "s": size})
+        data["labels"].append({"x": x, "y": y, "c": code, "w": 1 if white and mine else 0})
+    data.update(_key(height + 8, median, domain, key_words))
+    return {**json.loads(_template_json()), "datasets": data, "height": round(height + 80)}
+
+
 @_timed("icb_hexmap")
 def icb_hexmap(pub: Publication, year: int, region_code: str | None = None) -> Chart:
     """Every ICB's overall score (its own survey) on the hex map; with `region_code`, the
     region's ICBs outlined and the rest faded."""
     lk = lookup(pub)
-    layout = pub.reference.hexmap.to_dict("records")
-    centres, radius, height = _layout(layout)
-    size = round((2 * radius) ** 2, 1)
-    data: dict[str, Records] = {"hexes": [], "blank": [], "outline": [], "labels": []}
+    items: list[Item] = []
     table: list[tuple[str, ...]] = []
-    values: dict[str, float | None] = {}
-    domain = colour_domain(lk)
     for region, name, code, rec in _rows(lk, year, region_code):
-        white = False
-        x, y = centres[code]
         mine = region_code is None or lk.orgs[code]["region_code"] == region_code
         score = None if rec is None else rec["score"]
         text = MISSING if rec is None else fmt(score)
-        datum = {"x": x, "y": y, "s": size, "n": name, "t": text, "m": 0 if mine else 1}
-        if is_missing(score):
-            data["blank"].append(datum)
-            values[code] = None
-        else:
-            fill, white = shade(num(score), domain)
-            data["hexes"].append({**datum, "v": num(score), "f": fill})
-            values[code] = num(score)
-        if region_code is not None and mine:
-            data["outline"].append({"x": x, "y": y, "s": size})
-        white = white and not is_missing(score) and mine
-        data["labels"].append({"x": x, "y": y, "c": code, "w": 1 if white else 0})
+        items.append((code, name, None if is_missing(score) else num(score), text, mine))
         table.append((name, code, region, text))
     median = lk.peer_stats(year, ICB_CARE_SETTING, "overall").get("overall", {}).get("median")
-    data.update(_key(height + 8, median, domain))
-    summary = _summary(
-        _plural(len(values), "ICB"), list(values.values()), median, "England's median"
-    )
+    spec = _draw(pub, items, colour_domain(lk), median, "Overall score: darker is higher")
+    values = [v for _, _, v, _, _ in items]
+    summary = _summary(_plural(len(values), "ICB"), values, median, "England's median")
     words = "England's integrated care boards"
     key = (
         "Each hexagon is one ICB, labelled with its code and placed near its neighbours (all the "
@@ -240,7 +246,7 @@ def icb_hexmap(pub: Publication, year: int, region_code: str | None = None) -> C
     if region_code is not None:
         region = lk.regions[region_code]["region_name"]
         stats = lk.region_stats(year, region_code, ICB_CARE_SETTING, "overall").get("overall", {})
-        ours = [v for code, v in values.items() if lk.orgs[code]["region_code"] == region_code]
+        ours = [v for _, _, v, _, mine in items if mine]
         head = f"{_plural(len(ours), 'ICB')} in {region} (outlined)"
         summary = _summary(head, ours, stats.get("median"), "the region's median")
         summary += f" England's median {fmt(median)}."
@@ -249,7 +255,6 @@ def icb_hexmap(pub: Publication, year: int, region_code: str | None = None) -> C
             ("region", region_code, year),
             f"ICBs in {region} on a map of England, {year}",
         )
-    spec = {**json.loads(_template_json()), "datasets": data, "height": round(height + 80)}
     return Chart(
         chart_id=chart_id(*scope, "icb", "map"),
         kind="icb_hexmap",
