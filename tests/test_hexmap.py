@@ -251,3 +251,38 @@ def test_without_a_layout_there_is_no_map_and_the_pages_say_so() -> None:
     assert "There is no map of ICBs in this publication" in national_page(site, links)
     region = sorted(site.regions)[0]
     assert "There is no map of ICBs in this publication" in region_page(site, region, links)
+
+
+# --- the second layer: trusts' medians by ICB system (issue 30, point 4) ----------------------
+
+
+def test_the_demo_withholds_too_many_system_medians_for_a_layer(maps, publication) -> None:
+    view = shown(publication)
+    assert not [c for c in charts.build_all(view) if c.kind == "system_hexmap"]
+
+
+def test_official_system_layers_show_the_published_medians(official_site) -> None:
+    _, pub = official_site
+    view = shown(pub)
+    layers = [c for c in charts.build_all(view) if c.kind == "system_hexmap"]
+    settings = sorted({c.chart_id.split("-", 2)[2].rsplit("-system-map", 1)[0] for c in layers})
+    assert settings == ["acute", "community", "mental-health"]  # ambulance: one trust a region
+    bench = view.benchmarks.query("peer_group_type == 'icb_system' and measure_type == 'overall'")
+    for chart in layers:
+        year, setting = chart.scope[1], chart.chart_id.split("-", 2)[2][: -len("-system-map")]
+        setting = setting.replace("-", "_")
+        medians = {
+            r.peer_group_code: r.median
+            for r in bench.itertuples()
+            if r.year == year and r.care_setting == setting
+        }
+        data = chart.spec["datasets"]
+        assert len(data["hexes"]) + len(data["blank"]) == len(chart.rows) == 42
+        by_name = {row[0]: row for row in chart.rows}
+        csv_rows = {row[0]: row for row in _csv_rows(chart)[1:]}
+        for datum in data["hexes"]:
+            row = by_name[datum["n"]]
+            assert datum["v"] == medians[row[1]] and row[3] == fmt_score(datum["v"]), row
+            assert csv_rows[datum["n"]] == list(row)
+        for datum in data["blank"]:
+            assert "v" not in datum and by_name[datum["n"]][3] in (WITHHELD, "[x]")

@@ -20,9 +20,9 @@ import altair as alt
 
 from dma_publish.charts.builders import Chart, ChartSet, _plural, _timed, chart_id
 from dma_publish.charts.builders import build_all as build_charts
-from dma_publish.charts.data import Lookup, fmt, is_missing, lookup, num
+from dma_publish.charts.data import Lookup, Record, fmt, is_missing, lookup, num
 from dma_publish.charts.style import MID_GREY, NHS_DARK_BLUE, STATS, TEXT, Records, finish
-from dma_publish.formats import MISSING
+from dma_publish.formats import MISSING, fmt_count
 from dma_publish.publication import Publication
 from dma_publish.reference import ICB_CARE_SETTING
 
@@ -54,21 +54,29 @@ def shade(value: float, domain: tuple[float, float]) -> tuple[str, bool]:
     return "#" + "".join(f"{c:02X}" for c in rgb), white
 
 
-def colour_domain(lk: Lookup) -> tuple[float, float]:
-    """The scores the shades run between, the same for every map and year of a publication:
-    the published ICB overall scores' range, widened to half points (at least one point)."""
-    if "hexmap_domain" not in lk.memo:
-        values = [
-            num(r["score"])
-            for (_, setting), recs in lk.overall.items()
-            if setting == ICB_CARE_SETTING
-            for r in recs
-            if not is_missing(r["score"])
-        ]
+def colour_domain(lk: Lookup, care_setting: str = ICB_CARE_SETTING) -> tuple[float, float]:
+    """The scores the shades run between, the same for every map and year of a publication (and
+    layer): the published values' range, widened to half points (at least one point). The ICBs'
+    own overall scores; for another care setting, its trusts' medians by ICB system."""
+    if ("hexmap_domain", care_setting) not in lk.memo:
+        if care_setting == ICB_CARE_SETTING:
+            found = [
+                r["score"]
+                for (_, cs), recs in lk.overall.items()
+                if cs == care_setting
+                for r in recs
+            ]
+        else:
+            found = [
+                stats.get("overall", {}).get("median")
+                for (_, _, kind, _, cs, measure), stats in lk.bench.items()
+                if kind == "icb_system" and cs == care_setting and measure == "overall"
+            ]
+        values = [num(v) for v in found if not is_missing(v)]
         lo = max(math.floor(2 * min(values, default=1)) / 2, 1.0)
         hi = min(max(math.ceil(2 * max(values, default=5)) / 2, lo + 1), 5.0)
-        lk.memo["hexmap_domain"] = (lo, hi)
-    return lk.memo["hexmap_domain"]
+        lk.memo[("hexmap_domain", care_setting)] = (lo, hi)
+    return lk.memo[("hexmap_domain", care_setting)]
 
 
 def _xy(name: str) -> dict[str, alt.X | alt.Y]:
@@ -144,7 +152,7 @@ def _layout(layout: Records) -> tuple[dict[str, tuple[float, float]], float, flo
     return centres, radius, height
 
 
-def _key(top: float, median: Any, domain: tuple, words: str) -> dict[str, Records]:
+def _key(top: float, median: Any, domain: tuple, words: str, label: str) -> dict[str, Records]:
     """The key's data: the ramp over the domain and its numbers, the words, England's median."""
     (x0, x1), (lo, hi) = RAMP_X, domain
     at = lambda v: round(x0 + (x1 - x0) * (v - lo) / (hi - lo), 1)  # noqa: E731
@@ -166,7 +174,7 @@ def _key(top: float, median: Any, domain: tuple, words: str) -> dict[str, Record
         x = at(num(median))
         marks.append({"x": x, "y": bar - 6, "y2": bar + 16})
         side = "right" if x > (x0 + x1) / 2 else "left"
-        texts.append({"x": x, "y": bar - 13, "t": f"England median {fmt(median)}", "a": side})
+        texts.append({"x": x, "y": bar - 13, "t": f"{label} {fmt(median)}", "a": side})
     return {"ramp": ramp, "words": texts, "median": marks}
 
 
@@ -183,12 +191,14 @@ def _rows(lk: Lookup, year: int, region_code: str | None) -> list[tuple[str, str
     return sorted(rows, key=lambda r: (first(r), r[0], r[1], r[2]))
 
 
-def _summary(head: str, values: list[float | None], median: Any, median_words: str) -> str:
+def _summary(
+    head: str, values: list, median: Any, median_words: str, what: str = "overall scores"
+) -> str:
     """'42 ICBs; overall scores from 2.31 to 3.74, England's median 2.83; 1 without a published
     score.' (values: a number per ICB, None for one without)."""
     known = [v for v in values if v is not None]
     spread = f"from {min(known):.2f} to {max(known):.2f}" if known else "none published"
-    words = f"{head}: overall scores {spread}, {median_words} {fmt(median)}"
+    words = f"{head}: {what} {spread}, {median_words} {fmt(median)}"
     n_blank = len(values) - len(known)
     return words + (f"; {n_blank} without a published score." if n_blank else ".")
 
@@ -196,7 +206,14 @@ def _summary(head: str, values: list[float | None], median: Any, median_words: s
 Item = tuple[str, str, "float | None", str, bool]  # code, name, value (None: blank), text, mine
 
 
-def _draw(pub: Publication, items: list[Item], domain: tuple, median: Any, key_words: str) -> dict:
+def _draw(
+    pub: Publication,
+    items: list[Item],
+    domain: tuple,
+    median: Any,
+    key_words: str,
+    median_label: str = "England median",
+) -> dict:
     """The map's datasets: a hexagon per item, shaded by its value or blank, outlined when the
     map has a region (items not `mine` are faded), labelled with its code; and the key."""
     centres, radius, height = _layout(pub.reference.hexmap.to_dict("records"))
@@ -214,7 +231,7 @@ def _draw(pub: Publication, items: list[Item], domain: tuple, median: Any, key_w
         if outlined and mine:
             data["outline"].append({"x": x, "y": y, "s": size})
         data["labels"].append({"x": x, "y": y, "c": code, "w": 1 if white and mine else 0})
-    data.update(_key(height + 8, median, domain, key_words))
+    data.update(_key(height + 8, median, domain, key_words, median_label))
     return {**json.loads(_template_json()), "datasets": data, "height": round(height + 80)}
 
 
@@ -275,6 +292,76 @@ def icb_hexmap(pub: Publication, year: int, region_code: str | None = None) -> C
     )
 
 
+def _systems(lk: Lookup, year: int, care_setting: str) -> dict[str, Record]:
+    """Each ICB system's published benchmark of its trusts' overall scores in a care setting."""
+    out = {}
+    for code, org in lk.orgs.items():
+        key = (year, "secondary_care", "icb_system", code, care_setting, "overall")
+        if org["org_type"] == "icb" and lk.bench.get(key, {}).get("overall"):
+            out[code] = lk.bench[key]["overall"]
+    return out
+
+
+def system_layer_allowed(lk: Lookup, year: int, care_setting: str) -> bool:
+    """Whether the peer groups allow a map of a care setting's medians by ICB system: at least
+    half of all the ICB systems have a published median (not withheld under the publication
+    policy for too few trusts; ambulance trusts, one to a region or two, never qualify)."""
+    n_icbs = sum(1 for org in lk.orgs.values() if org["org_type"] == "icb")
+    systems = _systems(lk, year, care_setting)
+    shown = sum(1 for s in systems.values() if not is_missing(s.get("median")))
+    return 2 * shown >= n_icbs > 0
+
+
+@_timed("system_hexmap")
+def system_hexmap(pub: Publication, year: int, care_setting: str) -> Chart:
+    """The median overall score of a care setting's trusts in each ICB system (a published
+    benchmark), on the hex map: a system without a published median is blank."""
+    lk = lookup(pub)
+    systems, trusts = _systems(lk, year, care_setting), lk.peers_label(care_setting)
+    items: list[Item] = []
+    table: list[tuple[str, ...]] = []
+    for region, name, code, _ in _rows(lk, year, None):
+        stats = systems.get(code)
+        median = None if stats is None else stats.get("median")
+        text = MISSING if stats is None else fmt(median)
+        items.append((code, name, None if is_missing(median) else num(median), text, True))
+        count = "0" if stats is None else fmt_count(stats.get("n_orgs"))
+        table.append((name, code, region, text, count))
+    england = lk.peer_stats(year, care_setting, "overall").get("overall", {}).get("median")
+    spec = _draw(
+        pub,
+        items,
+        colour_domain(lk, care_setting),
+        england,
+        "Median of the system's trusts: darker is higher",
+        f"England's {trusts}",
+    )
+    values = [v for code, _, v, _, _ in items if code in systems]
+    head = f"{_plural(len(values), 'ICB system')} with {trusts}"
+    title = f"Median overall score of {trusts} by ICB system, {year}"
+    return Chart(
+        chart_id=chart_id("national", year, care_setting, "system", "map"),
+        kind="system_hexmap",
+        scope=("national", year),
+        title=title,
+        description=(
+            f"Hex map of England's ICB systems, one equal hexagon each placed near its "
+            f"neighbours, shaded by the median overall score of the system's {trusts} in {year}."
+        ),
+        summary=_summary(head, values, england, f"England's {trusts}' median", "medians"),
+        key=(
+            f"Each hexagon is one ICB system, labelled with its ICB's code, shaded by the median "
+            f"overall score of its {trusts}: darker is higher. White with a dashed edge: no "
+            "published median (withheld [c]: too few trusts; or none [x])."
+        ),
+        spec={**spec, "description": f"{title}."},
+        columns=("ICB system", "Code", "Region", f"Median, {year}", "Trusts"),
+        rows=tuple(table),
+        table_caption=f"Median overall score of {trusts} in each ICB system, {year}, as on the map",
+        row_keys=tuple(r[1] for r in table),
+    )
+
+
 def has_map(pub: Publication) -> bool:
     """Whether this publication has a hex map layout (the demo at scales above 1 has none)."""
     return pub.reference.hexmap is not None
@@ -291,6 +378,9 @@ def build_all(pub: Publication) -> ChartSet:
         if not lk.overall.get((year, ICB_CARE_SETTING)):
             continue
         out.add(icb_hexmap(pub, year))
+        for cs, setting in lk.settings.items():
+            if setting["survey"] == "secondary_care" and system_layer_allowed(lk, year, cs):
+                out.add(system_hexmap(pub, year, cs))
         for region_code in sorted(lk.regions):
             out.add(icb_hexmap(pub, year, region_code))
     STATS.build_seconds += time.perf_counter() - start
