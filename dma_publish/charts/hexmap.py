@@ -5,7 +5,9 @@ Positions are worked out here in pixels (pointy-top hexagons, "odd-r": odd rows 
 to the right; rows run south to north, so the top of the image is the north) and drawn with
 identity scales. The key under the map is drawn in the same layers: the score ramp in score units
 (1 to 5) with England's median marked. A withheld score is never in the spec: its hexagon is
-white with a dashed edge, and the table says `[c]`.
+white with a dashed edge, and the table says `[c]`. A second layer (`system_hexmap`) maps a care
+setting's trusts' median by ICB system, from the published benchmarks, where the peer groups
+allow it (`system_layer_allowed`).
 """
 
 from __future__ import annotations
@@ -203,7 +205,7 @@ def _summary(
     return words + (f"; {n_blank} without a published score." if n_blank else ".")
 
 
-Item = tuple[str, str, "float | None", str, bool]  # code, name, value (None: blank), text, mine
+Item = tuple[str, str, float | None, str, bool]  # code, name, value (None: blank), text, mine
 
 
 def _draw(
