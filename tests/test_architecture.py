@@ -48,7 +48,7 @@ LINE_CEILINGS = {
     "pages/domains.py": 176,
     "pages/markdown.py": 192,
     "pages/organisations.py": 454,
-    "pages/published.py": 263,
+    "pages/published.py": 264,
     "pages/reference_pages.py": 330,
     "pages/releases.py": 472,
     "pages/removed.py": 62,

@@ -90,6 +90,11 @@ def test_pages_say_what_they_are_and_nothing_is_fictional(site):
         if page.name != "404.html":
             assert "Official statistics published by NHS England, 30 March 2026" in text, page
             assert "dma-demo-banner" not in text
+    # the generated pages' front matter is YAML the builders read (a colon in a description
+    # once broke the methodology page's, which Zensical refuses)
+    for name, said in (("methodology", "were re-published here: what"), ("data-quality", "come")):
+        head = (out / "about" / f"{name}.html").read_text(encoding="utf-8").split("</head>")[0]
+        assert re.search(r'<meta name="description" content="[^"]*' + said, head), name
     quality = (out / "about" / "data-quality.html").read_text(encoding="utf-8")
     assert "4ea98849dae795aa24c632473b4b3856d500657c89b99978490d591c8286ca4d" in quality
     assert "ics_differs_from_ods" in quality and "primary-care" in quality

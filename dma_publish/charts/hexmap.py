@@ -199,7 +199,7 @@ def _summary(
     """'42 ICBs; overall scores from 2.31 to 3.74, England's median 2.83; 1 without a published
     score.' (values: a number per ICB, None for one without)."""
     known = [v for v in values if v is not None]
-    spread = f"from {min(known):.2f} to {max(known):.2f}" if known else "none published"
+    spread = f"from {fmt(min(known))} to {fmt(max(known))}" if known else "none published"
     words = f"{head}: {what} {spread}, {median_words} {fmt(median)}"
     n_blank = len(values) - len(known)
     return words + (f"; {n_blank} without a published score." if n_blank else ".")

@@ -11,7 +11,7 @@ from typing import Any
 
 from dma_publish.formats import MISSING, fmt_change, fmt_score
 from dma_publish.pages.cells import iqr_cell, stat_cell
-from dma_publish.pages.markdown import Md, md_table
+from dma_publish.pages.markdown import Md, front_matter, md_table
 from dma_publish.publication import Publication
 
 OVERALL_NAME = "Overall score over comparable domains"
@@ -135,11 +135,11 @@ def data_quality_page(pub: Publication) -> str:
         else "NHS England"
     )
     lines = [
-        "---",
-        "description: Where the official Digital Maturity Assessment results on this site come from, "
-        "how they were checked and matched to organisation codes, and what was found.",
-        "---",
-        "",
+        front_matter(
+            "Data quality",
+            "Where the official Digital Maturity Assessment results on this site come from, "
+            "how they were checked and matched to organisation codes, and what was found.",
+        ),
         "# Data quality",
         "",
         "## Source",
@@ -209,11 +209,12 @@ def methodology_page(pub: Publication) -> str:
     pillars = ", ".join(pub.methodology.pillars.sort_values("pillar_order")["pillar_name"])
     return "\n".join(
         [
-            "---",
-            "description: How NHS England's published Digital Maturity Assessment scores were re-published "
-            "here: what the scores are, how names were matched to codes, and how peers are compared.",
-            "---",
-            "",
+            front_matter(
+                "Methodology",
+                "How NHS England's published Digital Maturity Assessment scores were re-published "
+                "here: what the scores are, how names were matched to codes, and how peers are "
+                "compared.",
+            ),
             "# Methodology",
             "",
             "## The scores",
