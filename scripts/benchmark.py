@@ -1,7 +1,7 @@
 """Benchmark the whole build at several scales of demo data; print figures, write BENCHMARKS.md.
 
 Usage: .venv/bin/python scripts/benchmark.py [--scales 1 10 25] [--cold 1] [--official] [--out BENCHMARKS.md]
-       .venv/bin/python scripts/benchmark.py --report-only   (the report again from build/benchmark-results.json)
+       .venv/bin/python scripts/benchmark.py --report-only   (the report again from BENCHMARKS.json)
 
 Each scale runs in its own process (so peak memory is that build's own): demo data is generated
 into a scratch folder, then the full build runs there (load, validate, score, aggregate, suppress,
@@ -185,7 +185,11 @@ def run_child(scale: int, cold: bool, rebuilds: bool = True, zensical: bool = Fa
         text=True,
         cwd=ROOT,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    # how busy the machine was (other processes share its cores): the mean number of runnable
+    # processes over the last 15 minutes, when the build ended
+    measured["load_15min"] = round(os.getloadavg()[2], 2)
+    return measured
 
 
 def label(r: dict) -> str:
@@ -391,6 +395,21 @@ def report(results: list[dict]) -> str:
             f" {1000 * r['zensical_s'] / max(r['pages'], 1):.0f} |"
             for r in zensical
         ]
+    lines += [
+        "",
+        "## Conditions",
+        "",
+        f"The machine has {os.cpu_count()} cores. Load: the mean number of runnable processes over"
+        " the 15 minutes before each build ended (above the core count, other work slowed it).",
+        "",
+        "| build | load | note |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {label(r)} | {r['load_15min'] if r.get('load_15min') is not None else '-'}"
+        f" | {r.get('note') or '-'} |"
+        for r in results
+    ]
     lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     rows = targets(results)
     lines += [f"| {t} | {m} | {'yes' if ok else 'no'} |" for t, m, ok in rows]
@@ -413,8 +432,9 @@ def main() -> None:
     parser.add_argument(
         "--results",
         type=Path,
-        default=ROOT / "build" / "benchmark-results.json",
-        help="where each build's measurements are kept (JSON), for --report-only",
+        default=ROOT / "BENCHMARKS.json",
+        help="where each build's measurements are kept (JSON, kept in git beside the report, so a"
+        " later run can --merge one scale), for --report-only",
     )
     parser.add_argument(
         "--report-only",
@@ -436,6 +456,9 @@ def main() -> None:
         "--merge",
         action="store_true",
         help="keep the kept measurements of builds not run now (same scale: replaced)",
+    )
+    parser.add_argument(
+        "--note", default="", help="said beside every build run now (what else ran, say)"
     )
     parser.add_argument(
         "--rebuilds",
@@ -473,6 +496,7 @@ def main() -> None:
         try:
             rebuilds = args.rebuilds is None or scale in args.rebuilds
             measured = run_child(scale, cold, rebuilds, args.zensical)
+            measured["note"] = args.note
             results = [r for r in results if r["scale"] != scale] + [measured]
             results.sort(key=lambda r: (r["scale"] == 0, r["scale"]))
         except subprocess.CalledProcessError as exc:  # report it; measure the other builds
