@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from dma_publish import charts, hexmap
-from dma_publish.charts.hexmap import _luminance, _rgb, shade
+from dma_publish.charts.hexmap import LABEL_DARK, _luminance, _rgb, shade
 from dma_publish.cli import cli
 from dma_publish.demo import demo_hexmap, generate_reference
 from dma_publish.errors import InputError
@@ -227,6 +227,18 @@ def test_the_key_marks_englands_median_and_the_scale_reads_in_greyscale(maps) ->
     lum = [_luminance(_rgb(shade(v / 10, (1.0, 5.0))[0])) for v in range(10, 51)]
     assert all(a > b for a, b in zip(lum, lum[1:], strict=False)), "darker means higher"
     assert _luminance(_rgb(shade(1.0, (1.0, 5.0))[0])) < 0.9  # never white (white: withheld)
+
+
+def test_every_label_reads_at_4_5_to_1_on_its_shade() -> None:
+    """White or black, whichever reads better, on every shade of the scale (WCAG 1.4.3)."""
+
+    def contrast(a: float, b: float) -> float:
+        return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+    for v in range(100, 501):
+        fill, white = shade(v / 100, (1.0, 5.0))
+        text = _luminance(_rgb("#FFFFFF" if white else LABEL_DARK))
+        assert contrast(_luminance(_rgb(fill)), text) >= 4.5, (fill, white)
 
 
 def test_labels_are_codes_of_three_or_four_characters(maps) -> None:
