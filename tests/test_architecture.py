@@ -35,7 +35,7 @@ LINE_CEILINGS = {
     "errors.py": 37,
     "formats.py": 53,
     "hexmap.py": 140,
-    "index.py": 115,
+    "index.py": 113,
     "methodology.py": 845,
     "methodology_source.py": 1390,
     "official.py": 1027,  # +13: the import copies the hex map layout (issue 30)

@@ -158,16 +158,3 @@ def test_one_formatter_writes_scores_changes_and_counts() -> None:
     assert fmt_score(2.5) == fmt(2.5) == "2.50" and fmt(None) == "[c]"
     assert fmt_score(None) == "[x]" and fmt_score(3.0, withheld=True) == "[c]"
     assert fmt_count(12.0) == "12" and fmt_count(None) == "[c]"
-
-
-def test_a_frame_with_rows_and_no_table_is_refused(publication) -> None:
-    """Values no table publishes are never shown at full precision: the view refuses them."""
-    import pytest
-
-    from dma_publish.index import IndexMismatch, published_view
-    from dma_publish.opendata import publication_tables
-
-    tables = dict(publication_tables(publication))
-    tables.pop("pillar_scores")
-    with pytest.raises(IndexMismatch, match="pillar_scores: .* no table publishes them"):
-        published_view(publication, tables)
