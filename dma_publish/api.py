@@ -157,6 +157,12 @@ def organisation_path(code: str) -> str:
     return f"{API_DIR}/organisations/{code}.json"
 
 
+def organisation_page(org: dict[str, Any]) -> str:
+    """An organisation's page (`org_type`, `org_code`), relative to the site."""
+    folder = "icbs" if org["org_type"] == "icb" else "trusts"
+    return f"{folder}/{org['org_code']}.html"
+
+
 def area_path(area_type: str, code: str) -> str:
     """An area's document (national, region or ICB system), relative to the site."""
     return f"{API_DIR}/{AREA_FOLDERS[area_type]}/{code}.json"
@@ -215,7 +221,6 @@ class _Builder:
         for its pillar and overall scores (a domain score's are in the domain's document)."""
         code = org["org_code"]
         path = organisation_path(code)
-        folder = "icbs" if org["org_type"] == "icb" else "trusts"
         doc = _head(self.pub, "organisation", code, path)
         doc["organisation"] = org
         peers: dict[tuple, dict[str, Any]] = {}
@@ -233,7 +238,7 @@ class _Builder:
         doc["benchmarks"] = [peers[k] for k in sorted(peers)]
         links = {
             "self": _link(path, path),
-            "page": _link(f"{folder}/{code}.html", path),
+            "page": _link(organisation_page(org), path),
             "data_csv": _link(f"downloads/organisations/{code}.csv", path),
             "index": _link(f"{API_DIR}/index.json", path),
             "region": _link(area_path("region", org["region_code"]), path),

@@ -91,19 +91,29 @@ def archived_tables(path: Path, version: str, granularity: str) -> dict[str, pd.
     """The API's tables as the archived zip published them, with the registry's dtypes (a
     table or column missing, or a cell not of its column's type, stops the build: exit 2)."""
     registry = tables_for(granularity)
-    names = [t for t in API_TABLES if t in registry]
-    return {name: archived_table(path, version, name, granularity) for name in names}
+    with zipfile.ZipFile(path) as archive:
+        _check_headers(path, version, granularity, archive)
+        return {
+            name: _read_table(archive, path, version, name, granularity)
+            for name in API_TABLES
+            if name in registry
+        }
 
 
 def archived_table(path: Path, version: str, name: str, granularity: str) -> pd.DataFrame:
     """One table of an archived zip, checked and typed as `archived_tables` says."""
-    member, table = f"dma-open-data-{version}/{name}.csv", tables_for(granularity)[name]
     with zipfile.ZipFile(path) as archive:
         _check_headers(path, version, granularity, archive)
-        data = archive.read(member)
+        return _read_table(archive, path, version, name, granularity)
+
+
+def _read_table(
+    archive: Any, path: Path, version: str, name: str, granularity: str
+) -> pd.DataFrame:
+    member, table = f"dma-open-data-{version}/{name}.csv", tables_for(granularity)[name]
     try:
         return pd.read_csv(
-            io.BytesIO(data),
+            io.BytesIO(archive.read(member)),
             dtype=pandas_dtypes(table),
             na_values=list(MISSING_VALUES),
             keep_default_na=False,
@@ -328,19 +338,13 @@ def mark_removed(pub: Publication, docs: dict[str, dict], gone: pd.DataFrame) ->
                     "self": posixpath.basename(path),
                     "index": posixpath.relpath(INDEX, here),
                     "archived": posixpath.relpath(archived_path(previous.version, path), here),
-                    "page": posixpath.relpath(removed_page_path(org), here),
+                    "page": posixpath.relpath(api.organisation_page(org), here),
                 },
             }
             docs[path] = doc
     for path, values in by_doc.items():
         if path in docs:
             docs[path]["removed_values"] = values
-
-
-def removed_page_path(org: dict[str, Any]) -> str:
-    """The site page of an organisation this version no longer publishes."""
-    folder = "icbs" if org["org_type"] == "icb" else "trusts"
-    return f"{folder}/{org['org_code']}.html"
 
 
 _REMOVED_VALUE_SCHEMA = {

@@ -20,8 +20,8 @@ SLACK = 25
 LINE_CEILINGS = {
     "__init__.py": 3,
     "aggregate.py": 109,
-    "api.py": 674,
-    "api_versions.py": 438,
+    "api.py": 676,
+    "api_versions.py": 442,
     "audit.py": 754,
     "charts/__init__.py": 63,
     "charts/builders.py": 883,

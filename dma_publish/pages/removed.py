@@ -8,14 +8,14 @@ show a withheld value) and links to the archived version that published it.
 
 from __future__ import annotations
 
-from dma_publish.api_versions import archived_path, removed_organisations, removed_page_path
+from dma_publish.api_versions import archived_path, removed_organisations
 from dma_publish.pages.markdown import front_matter, md_link, md_table, md_text
 from dma_publish.pages.site import Site, rel
 
 
 def removed_pages(site: Site) -> dict[str, str]:
     """A page for each organisation the previous version published and this one does not."""
-    from dma_publish.api import organisation_path
+    from dma_publish.api import organisation_page, organisation_path
     from dma_publish.pages.releases import REVISIONS, change_text, changes_anchor
 
     history = site.pub.history
@@ -25,7 +25,7 @@ def removed_pages(site: Site) -> dict[str, str]:
     previous = history.superseded[-1].version
     out = {}
     for org in gone.itertuples(index=False):
-        page = removed_page_path(org._asdict()).removesuffix(".html") + ".md"
+        page = organisation_page(org._asdict()).removesuffix(".html") + ".md"
         mine = history.organisation_changes(org.org_code)
         mine = mine[mine["version"] == history.current]
         rows = [
